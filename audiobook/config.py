@@ -1,0 +1,92 @@
+"""Defaults that shape the audiobook: pauses, audio format, loudness.
+
+Each field carries its unit in its name; ``Config`` gathers what one run needs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SAMPLE_RATE = 22050
+"""Samples per second of every clip and of the output (espeak-ng's native rate)."""
+
+
+@dataclass(frozen=True)
+class Pauses:
+    """Silence inserted between pieces of speech, in milliseconds.
+
+    The largest boundary wins: a paragraph break that also changes speaker gets
+    ``paragraph_ms``, not the sum.
+    """
+
+    sentence_ms: int = 250
+    """Between two sentences of the same segment."""
+    segment_ms: int = 120
+    """Between narration and a quote in the same paragraph, same voice or not."""
+    turn_ms: int = 450
+    """Before a paragraph in which the speaker changes."""
+    paragraph_ms: int = 600
+    """Between paragraphs."""
+    scene_ms: int = 1500
+    """At a scene break."""
+    chapter_ms: int = 2500
+    """Between chapters (after the previous chapter's last word)."""
+    heading_ms: int = 900
+    """After a chapter's spoken title."""
+    lead_in_ms: int = 300
+    """At the very start of the book."""
+    tail_ms: int = 1000
+    """At the very end of the book."""
+
+
+@dataclass(frozen=True)
+class AudioSettings:
+    """Encoding of the finished MP3: mono, constant bitrate, with a Xing/LAME frame."""
+
+    bitrate_kbps: int = 64
+    sample_rate: int = SAMPLE_RATE
+    target_dbfs: float = -20.0
+    """RMS level every clip is brought to, so that voices match in loudness."""
+    peak_dbfs: float = -1.0
+    """No sample exceeds this after the loudness gain."""
+    silence_threshold_dbfs: float = -50.0
+    """Clip edges quieter than this are trimmed (espeak pads about 300 ms)."""
+    keep_edge_ms: int = 15
+    """Silence kept at each trimmed edge so that consonants are not clipped."""
+
+
+MAX_CLIP_CHARS = 1000
+"""Text longer than this is split at punctuation or spaces before synthesis."""
+
+CLIP_TIMEOUT_S = 60.0
+"""Longest one clip may take in the engine before it is retried."""
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "audiobook" / "clips"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything one ``generate`` run needs besides the story files."""
+
+    out_dir: Path = Path("out")
+    cache_dir: Path = field(default_factory=default_cache_dir)
+    voices_dir: Path | None = None
+    cast_file: Path | None = None
+    engine: str = "pyttsx3"
+    jobs: int = 0
+    """Synthesis worker processes; 0 means the CPU count."""
+    title: str | None = None
+    author: str | None = None
+    cover: Path | None = None
+    encoding: str | None = None
+    read_notes: bool = False
+    pauses: Pauses = field(default_factory=Pauses)
+    audio: AudioSettings = field(default_factory=AudioSettings)
+
+    def worker_count(self) -> int:
+        return self.jobs if self.jobs > 0 else (os.cpu_count() or 1)

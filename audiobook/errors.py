@@ -1,0 +1,44 @@
+"""The one exception root of the library and a subclass per stage.
+
+Every message is a sentence a user can act on, naming the file, chapter or line
+concerned. Errors from pyttsx3, ffmpeg, TOML parsing and the OS are translated into
+these at the module that calls them; nothing else should leave the library.
+"""
+
+from __future__ import annotations
+
+
+class AudiobookError(Exception):
+    """Root of every error the library raises on purpose."""
+
+
+class InputError(AudiobookError):
+    """The story file cannot be read or decoded."""
+
+
+class StructureError(AudiobookError):
+    """The story's structure cannot be worked out."""
+
+
+class VoiceError(AudiobookError):
+    """A voice profile is malformed or names a voice the engine lacks."""
+
+
+class CastError(AudiobookError):
+    """A cast file is malformed."""
+
+
+class EngineError(AudiobookError):
+    """The speech engine failed, hung or is missing."""
+
+
+class SynthesisError(AudiobookError):
+    """A clip could not be synthesised."""
+
+
+class AssemblyError(AudiobookError):
+    """The clips could not be assembled or encoded."""
+
+
+class ExportError(AudiobookError):
+    """The audiobook could not be written where the user asked."""

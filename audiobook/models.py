@@ -1,0 +1,255 @@
+"""Frozen dataclasses passed between the pipeline stages.
+
+Document -> Book -> Script (segments + characters) -> Cast -> clips -> Timeline.
+Every text piece keeps ``start``/``end`` character offsets into ``Document.text``
+(the decoded text with line ends normalised); ``Document.source_offset`` maps them
+back to offsets into the decoded source as the user's file has it.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+
+class Gender(str, Enum):
+    MALE = "male"
+    FEMALE = "female"
+    UNKNOWN = "unknown"
+
+
+class Kind(str, Enum):
+    """What a segment of text is, and so whether and in which voice it is read."""
+
+    NARRATION = "narration"
+    DIALOGUE = "dialogue"
+    THOUGHT = "thought"
+    HEADING = "heading"
+    FRONT_MATTER = "front_matter"
+    BACK_MATTER = "back_matter"
+
+
+SPOKEN_KINDS = frozenset({Kind.NARRATION, Kind.DIALOGUE, Kind.THOUGHT, Kind.HEADING})
+QUOTE_KINDS = frozenset({Kind.DIALOGUE, Kind.THOUGHT})
+
+
+@dataclass(frozen=True)
+class Document:
+    """A decoded story file.
+
+    ``text`` has every CRLF and lone CR turned into LF. ``removed_cr`` lists, in
+    ascending order, the offsets in ``text`` of each LF that replaced a CRLF pair,
+    so that offsets can be mapped back to the decoded source.
+    """
+
+    text: str
+    path: Path | None = None
+    encoding: str = "utf-8"
+    removed_cr: tuple[int, ...] = ()
+
+    def source_offset(self, offset: int) -> int:
+        """Offset into the decoded source for an offset into ``text``."""
+        return offset + bisect.bisect_right(self.removed_cr, offset - 1)
+
+    @property
+    def name(self) -> str:
+        return self.path.stem if self.path else "story"
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Matter:
+    """Text that is not story: an author's note, disclaimer, warnings, summary...
+
+    ``label`` says what it is in words a user reads in ``audiobook script``
+    ("author's note", "disclaimer", "warnings", "summary", "review request",
+    "end mark", "title line", "author line", "chapter list").
+    """
+
+    start: int
+    end: int
+    label: str
+    front: bool = True
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Scene:
+    start: int
+    end: int
+    paragraphs: tuple[Paragraph, ...]
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A chapter: its heading span (if the text has one) and its scenes.
+
+    ``title`` is what is announced and shown in players. ``start``/``end`` cover
+    the heading and all scenes; chapters are contiguous and ordered.
+    """
+
+    title: str
+    start: int
+    end: int
+    heading: Span | None
+    scenes: tuple[Scene, ...]
+
+
+@dataclass(frozen=True)
+class Book:
+    document: Document
+    title: str
+    author: str | None
+    summary: str | None
+    chapters: tuple[Chapter, ...]
+    matter: tuple[Matter, ...] = ()
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of text read in one voice (or skipped, for front and back matter).
+
+    For dialogue and thought, ``start``/``end`` span the words inside the quote
+    marks, not the marks. ``chapter`` indexes ``Book.chapters`` (front matter
+    counts as chapter 0, back matter as the last chapter); ``paragraph`` is a running paragraph number through
+    the book, used for pauses and turn-taking. ``reason`` says why a segment is
+    not read (for front and back matter).
+    """
+
+    kind: Kind
+    start: int
+    end: int
+    chapter: int = 0
+    scene: int = 0
+    paragraph: int = 0
+    speaker: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Character:
+    name: str
+    aliases: tuple[str, ...] = ()
+    gender: Gender = Gender.UNKNOWN
+
+
+@dataclass(frozen=True)
+class Script:
+    """The segmented, attributed text of a book: what will be spoken, by whom."""
+
+    book: Book
+    segments: tuple[Segment, ...]
+    characters: tuple[Character, ...] = ()
+
+    def text(self, segment: Segment) -> str:
+        return self.book.document.text[segment.start : segment.end]
+
+
+@dataclass(frozen=True)
+class VoiceProfile:
+    """A voice: an engine voice plus the settings that make it distinct.
+
+    ``voice`` is the engine's voice id (on espeak-ng a voice and variant such as
+    ``en-us+m3``); ``rate`` is words per minute; ``pitch`` is 0-100 (espeak's
+    scale, 50 is the voice's own); ``volume`` is 0.0-1.0.
+    """
+
+    name: str
+    voice: str
+    rate: int = 175
+    pitch: int = 50
+    volume: float = 1.0
+    gender: Gender = Gender.UNKNOWN
+    age: str = "adult"
+    description: str = ""
+    source: Path | None = field(default=None, compare=False)
+
+    def settings(self) -> dict[str, object]:
+        """What reaches the engine: the part of the profile that changes the audio."""
+        return {"voice": self.voice, "rate": self.rate, "pitch": self.pitch, "volume": self.volume}
+
+
+@dataclass(frozen=True)
+class Cast:
+    """Who reads what: the narrator's profile and one profile per speaker name."""
+
+    narrator: VoiceProfile
+    speakers: tuple[tuple[str, VoiceProfile], ...] = ()
+    unknown: VoiceProfile | None = None
+
+    def profile_for(self, speaker: str | None) -> VoiceProfile:
+        if speaker is not None:
+            for name, profile in self.speakers:
+                if name == speaker:
+                    return profile
+        return self.unknown or self.narrator
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One clip to synthesise, and where it sits in the book.
+
+    ``text`` is what the engine says; ``start``/``end`` are the offsets of the
+    source text it came from (both 0 for words the tool adds, such as the title
+    announcement). ``speaker`` is the character's name, None for the narrator.
+    ``pause_before_ms`` is the silence that precedes the clip.
+    """
+
+    text: str
+    profile: VoiceProfile
+    speaker: str | None
+    chapter: int
+    pause_before_ms: int
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(frozen=True)
+class Clip:
+    """A synthesised utterance: a mono 16-bit WAV file in the clip cache."""
+
+    utterance: Utterance
+    path: Path
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A transcript cue, in samples from the start of the audio."""
+
+    start: int
+    end: int
+    speaker: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class ChapterMark:
+    """A chapter in the finished audio, in samples; marks are contiguous."""
+
+    title: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Timeline:
+    sample_rate: int
+    total: int
+    chapters: tuple[ChapterMark, ...]
+    cues: tuple[Cue, ...]
+
+    def ms(self, samples: int) -> int:
+        """Milliseconds for a sample position, rounded once, at the end."""
+        return (samples * 1000 + self.sample_rate // 2) // self.sample_rate
