@@ -174,6 +174,9 @@ class VoiceProfile:
     gender: Gender = Gender.UNKNOWN
     age: str = "adult"
     description: str = ""
+    role: str = "character"
+    """"narrator", "character" (a voice of its own for a main character) or
+    "minor" (shared by minor and unnamed speakers)."""
     source: Path | None = field(default=None, compare=False)
 
     def settings(self) -> dict[str, object]:

@@ -1,0 +1,183 @@
+"""Speakers -> voice profiles, and the editable cast file that overrides any choice.
+
+The cast file is TOML::
+
+    narrator = "narrator"          # profile name for narration
+
+    [[characters]]
+    name = "Kakashi"
+    aliases = ["Hatake Kakashi", "Kakashi-sensei"]
+    gender = "male"                # male | female | unknown
+    voice = "deep_man"             # optional profile name
+
+When it lists characters, they are the story's characters exactly as given.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from audiobook._toml import Fields, load_toml
+from audiobook.errors import CastError
+from audiobook.models import QUOTE_KINDS, Cast, Character, Gender, Script, VoiceProfile
+from audiobook.voices import narrator_profile
+
+MAX_CHARACTERS = 2000
+AGE_ORDER = {"adult": 0, "young": 1, "old": 2, "child": 3}
+"""Main characters get adult voices first; old and child voices are used when those run out."""
+
+
+@dataclass(frozen=True)
+class CastEntry:
+    character: Character
+    voice: str | None = None
+
+
+@dataclass(frozen=True)
+class CastFile:
+    path: Path
+    narrator: str | None = None
+    entries: tuple[CastEntry, ...] = ()
+
+    @property
+    def characters(self) -> tuple[Character, ...]:
+        return tuple(e.character for e in self.entries)
+
+
+def load_cast_file(path: Path) -> CastFile:
+    top = Fields(load_toml(path, CastError), str(path), CastError)
+    top.reject_unknown({"narrator", "characters"})
+    narrator = top.optional_string("narrator", max_len=64)
+    raw = top.table.get("characters", [])
+    if not isinstance(raw, list):
+        raise top.fail("characters", "must be an array of tables ([[characters]])")
+    if len(raw) > MAX_CHARACTERS:
+        raise top.fail("characters", f"has more than {MAX_CHARACTERS} entries")
+    entries: list[CastEntry] = []
+    seen: set[str] = set()
+    for i, table in enumerate(raw):
+        fields = Fields(table, f"{path}: characters[{i}]", CastError)
+        fields.reject_unknown({"name", "aliases", "gender", "voice"})
+        name = fields.string("name").strip()
+        if not name:
+            raise fields.fail("name", "is empty")
+        if name in seen:
+            raise fields.fail("name", f"'{name}' is listed twice")
+        seen.add(name)
+        gender = Gender(fields.choice("gender", "unknown", tuple(g.value for g in Gender)))
+        aliases = tuple(a.strip() for a in fields.string_list("aliases") if a.strip() != name)
+        character = Character(name=name, aliases=aliases, gender=gender)
+        entries.append(CastEntry(character, fields.optional_string("voice", max_len=64)))
+    return CastFile(path=path, narrator=narrator, entries=tuple(entries))
+
+
+def line_counts(script: Script) -> Counter[str]:
+    return Counter(
+        s.speaker for s in script.segments if s.kind in QUOTE_KINDS and s.speaker is not None
+    )
+
+
+def _profile(profiles: Mapping[str, VoiceProfile], name: str, where: str) -> VoiceProfile:
+    if name not in profiles:
+        raise CastError(
+            f"{where}: voice '{name}' is not a voice profile "
+            f"(known: {', '.join(sorted(profiles))})"
+        )
+    return profiles[name]
+
+
+def make_cast(
+    script: Script, profiles: Mapping[str, VoiceProfile], cast_file: CastFile | None = None
+) -> Cast:
+    """A deterministic voice for every character; the cast file's choices win.
+
+    Characters with the most lines choose first, each taking an unused
+    character voice of its gender; when those run out, and for characters of
+    unknown gender, voices are shared from the minor profiles.
+    """
+    narrator = narrator_profile(profiles)
+    chosen: dict[str, VoiceProfile] = {}
+    if cast_file is not None:
+        if cast_file.narrator:
+            narrator = _profile(profiles, cast_file.narrator, f"{cast_file.path}: narrator")
+        for entry in cast_file.entries:
+            if entry.voice:
+                where = f"{cast_file.path}: character '{entry.character.name}'"
+                chosen[entry.character.name] = _profile(profiles, entry.voice, where)
+
+    used = {p.name for p in chosen.values()} | {narrator.name}
+    free = sorted(
+        (p for p in profiles.values() if p.role == "character" and p.name not in used),
+        key=lambda p: (AGE_ORDER.get(p.age, 9), p.name),
+    )
+    minor = sorted((p for p in profiles.values() if p.role == "minor"), key=lambda p: p.name)
+    counts = line_counts(script)
+    order = sorted(script.characters, key=lambda c: (-counts[c.name], c.name))
+    for character in order:
+        if character.name in chosen:
+            continue
+        profile = None
+        if counts[character.name] > 0 and character.gender is not Gender.UNKNOWN:
+            profile = next((p for p in free if p.gender is character.gender), None)
+        if profile is not None:
+            free.remove(profile)
+        else:
+            profile = _shared(minor, character.gender) or narrator
+        chosen[character.name] = profile
+    unknown = _shared(minor, Gender.UNKNOWN) or narrator
+    return Cast(narrator=narrator, speakers=tuple(chosen.items()), unknown=unknown)
+
+
+def _shared(minor: list[VoiceProfile], gender: Gender) -> VoiceProfile | None:
+    for profile in minor:
+        if profile.gender is gender:
+            return profile
+    return minor[0] if minor else None
+
+
+def render_cast_file(script: Script, cast: Cast) -> str:
+    """An editable cast file for this script and cast, which ``--cast`` reads back."""
+    counts = line_counts(script)
+    lines = [
+        f"# Cast for {_toml_string(script.book.title)}: edit the voices, then pass it with --cast.",
+        "# Voices are the profile names listed by `audiobook voices`.",
+        f"narrator = {_toml_string(cast.narrator.name)}",
+    ]
+    for character in script.characters:
+        lines += [
+            "",
+            f"# {counts[character.name]} line(s)",
+            "[[characters]]",
+            f"name = {_toml_string(character.name)}",
+            f"aliases = [{', '.join(_toml_string(a) for a in character.aliases)}]",
+            f"gender = {_toml_string(character.gender.value)}",
+            f"voice = {_toml_string(cast.profile_for(character.name).name)}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _toml_string(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = "".join(c if ord(c) >= 32 else f"\\u{ord(c):04x}" for c in escaped)
+    return f'"{escaped}"'
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path`` and rename it into place."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise CastError(f"{path}: cannot write here ({exc.strerror or exc})") from exc
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise CastError(f"{path}: cannot write here ({exc.strerror or exc})") from exc

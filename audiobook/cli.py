@@ -1,0 +1,260 @@
+"""The `audiobook` command: parses options, calls the library, turns its errors into one line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from audiobook import pipeline
+from audiobook.cast import line_counts, render_cast_file, write_text_atomic
+from audiobook.config import Config
+from audiobook.errors import AudiobookError
+from audiobook.models import Kind
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Turn stories into multi-voice audiobooks: one chaptered MP3 and transcript per story.",
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+CastOpt = Annotated[
+    Path | None, typer.Option("--cast", help="Cast file (TOML) choosing voices and characters.")
+]
+VoicesOpt = Annotated[
+    Path | None, typer.Option("--voices", help="Folder of voice profiles (default: voices/).")
+]
+EncodingOpt = Annotated[
+    str | None, typer.Option("--encoding", help="Force the story file's text encoding.")
+]
+TitleOpt = Annotated[str | None, typer.Option("--title", help="Override the story's title.")]
+AuthorOpt = Annotated[str | None, typer.Option("--author", help="Override the story's author.")]
+NotesOpt = Annotated[
+    bool, typer.Option("--read-notes", help="Read the author's notes aloud too.")
+]
+EngineOpt = Annotated[
+    str, typer.Option("--engine", help="Speech engine: pyttsx3, or fake (silent tones, for tests).")
+]
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Library errors become one line on stderr and exit code 1; Ctrl-C exits 130."""
+    try:
+        yield
+    except AudiobookError as exc:
+        err.print(f"audiobook: error: {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        err.print("audiobook: interrupted; finished clips are cached and the next run resumes")
+        raise typer.Exit(130) from None
+
+
+def _config(**kwargs: object) -> Config:
+    return replace(Config(), **{k: v for k, v in kwargs.items() if v is not None})
+
+
+@app.command()
+def generate(
+    stories: Annotated[list[Path], typer.Argument(help="Story files (plain text).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output folder.")] = Path("out"),
+    cast: CastOpt = None,
+    voices: VoicesOpt = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=0, help="Synthesis processes (0: CPU count).")
+    ] = 0,
+    title: TitleOpt = None,
+    author: AuthorOpt = None,
+    cover: Annotated[
+        Path | None, typer.Option("--cover", help="Front cover image (JPEG or PNG).")
+    ] = None,
+    encoding: EncodingOpt = None,
+    read_notes: NotesOpt = False,
+    cache: Annotated[
+        Path | None, typer.Option("--cache", help="Clip cache folder.")
+    ] = None,
+    engine: EngineOpt = "pyttsx3",
+) -> None:
+    """Make one MP3 (with chapters and tags) and one .vtt transcript per story."""
+    config = _config(
+        out_dir=output, cast_file=cast, voices_dir=voices, jobs=jobs, title=title, author=author,
+        cover=cover, encoding=encoding, read_notes=read_notes, cache_dir=cache, engine=engine,
+    )
+    taken: set[str] = set()
+    with user_errors():
+        for story in stories:
+            with _progress(story.name) as progress:
+                result = pipeline.generate(story, config, progress=progress, taken=taken)
+            minutes, seconds = divmod(round(result.seconds), 60)
+            err.print(
+                f"{escape(story.name)}: wrote {escape(str(result.mp3))} "
+                f"({minutes}:{seconds:02d}, {result.chapters} chapters, {result.clips} clips) "
+                f"and {escape(str(result.vtt))}"
+            )
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A live bar with clips done, total and ETA on a terminal; a few plain lines otherwise."""
+    if err.is_terminal:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("clips"), TimeRemainingColumn())
+        with Progress(*columns, console=err, transient=True) as bar:
+            task = bar.add_task(escape(label), total=None)
+
+            def update(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            yield update
+        return
+    state = {"step": -1}
+
+    def plain(done: int, total: int) -> None:
+        step = 10 * done // max(total, 1)
+        if step != state["step"]:
+            state["step"] = step
+            err.print(f"{escape(label)}: {done}/{total} clips")
+
+    yield plain
+
+
+STYLES = {
+    Kind.NARRATION: "",
+    Kind.HEADING: "bold",
+    Kind.DIALOGUE: "cyan",
+    Kind.THOUGHT: "magenta",
+    Kind.FRONT_MATTER: "dim",
+    Kind.BACK_MATTER: "dim",
+}
+
+
+@app.command()
+def script(
+    story: Annotated[Path, typer.Argument(help="Story file.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON.")] = False,
+    cast: CastOpt = None,
+    voices: VoicesOpt = None,
+    encoding: EncodingOpt = None,
+    title: TitleOpt = None,
+    author: AuthorOpt = None,
+    read_notes: NotesOpt = False,
+) -> None:
+    """Show the segmented, attributed script, without synthesis."""
+    config = _config(cast_file=cast, voices_dir=voices, encoding=encoding, title=title,
+                     author=author, read_notes=read_notes)
+    with user_errors():
+        result, cast_, _ = pipeline.prepare(story, config)
+        if as_json:
+            out.file.write(json.dumps(pipeline.script_json(result, cast_), ensure_ascii=False,
+                                      indent=1) + "\n")
+            return
+        book = result.book
+        byline = f" by {escape(book.author)}" if book.author else ""
+        out.print(f"[bold]{escape(book.title)}[/]{byline}")
+        chapter = -1
+        for seg in result.segments:
+            if seg.chapter != chapter and seg.kind not in (Kind.FRONT_MATTER,):
+                chapter = seg.chapter
+                out.print(f"\n[bold]== {escape(book.chapters[chapter].title)} ==[/]")
+            text = escape(" ".join(result.text(seg).split()))
+            if seg.kind in (Kind.FRONT_MATTER, Kind.BACK_MATTER):
+                out.print(f"[dim]  (skipped: {escape(seg.reason or seg.kind.value)}) {text}[/]")
+            elif seg.kind in (Kind.DIALOGUE, Kind.THOUGHT):
+                who = seg.speaker or "unknown"
+                voice = cast_.profile_for(seg.speaker).name
+                style = STYLES[seg.kind]
+                out.print(f"  [{style}]{seg.kind.value} {escape(who)} ({voice}):[/] {text}")
+            else:
+                out.print(f"  [{STYLES[seg.kind]}]{text}[/]" if STYLES[seg.kind] else f"  {text}")
+
+
+@app.command(name="cast")
+def cast_command(
+    story: Annotated[Path, typer.Argument(help="Story file.")],
+    write: Annotated[
+        Path | None, typer.Option("--write", help="Save an editable cast file here.")
+    ] = None,
+    cast: CastOpt = None,
+    voices: VoicesOpt = None,
+    encoding: EncodingOpt = None,
+) -> None:
+    """List the characters found, their gender, line counts and voices."""
+    config = _config(cast_file=cast, voices_dir=voices, encoding=encoding)
+    with user_errors():
+        result, cast_, _ = pipeline.prepare(story, config)
+        counts = line_counts(result)
+        out.print(f"narrator: {cast_.narrator.name}")
+        for c in sorted(result.characters, key=lambda c: (-counts[c.name], c.name)):
+            aliases = f" (also {', '.join(c.aliases)})" if c.aliases else ""
+            out.print(
+                f"{escape(c.name)}{escape(aliases)}: {c.gender.value}, {counts[c.name]} lines, "
+                f"voice {cast_.profile_for(c.name).name}"
+            )
+        if write is not None:
+            write_text_atomic(write, render_cast_file(result, cast_))
+            err.print(f"wrote {escape(str(write))}")
+
+
+@app.command(name="voices")
+def voices_command(
+    voices: VoicesOpt = None,
+    engine: EngineOpt = "pyttsx3",
+) -> None:
+    """List the voice profiles and the voices the engine has installed."""
+    from audiobook.engines import list_voices
+    from audiobook.voices import load_profiles
+
+    with user_errors():
+        profiles = load_profiles(voices)
+        out.print("[bold]Profiles[/]")
+        for p in profiles.values():
+            out.print(
+                f"  {p.name:16} {p.voice:22} {p.rate:3d} wpm  pitch {p.pitch:2d}  "
+                f"{p.gender.value:7} {p.age:6} {p.role:9} {escape(p.description)}"
+            )
+        installed = list_voices(engine)
+        out.print(f"\n[bold]Voices installed in the {engine} engine[/] ({len(installed)})")
+        for v in installed:
+            out.print(f"  {v.id:28} {escape(v.name)}")
+
+
+@app.command()
+def preview(
+    profile: Annotated[str, typer.Argument(help="Voice profile name.")],
+    text: Annotated[str | None, typer.Argument(help="What to say.")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="MP3 file.")] = None,
+    voices: VoicesOpt = None,
+    engine: EngineOpt = "pyttsx3",
+    cache: Annotated[Path | None, typer.Option("--cache", help="Clip cache folder.")] = None,
+) -> None:
+    """Speak a short sample with one profile, to audition it."""
+    config = _config(voices_dir=voices, engine=engine, cache_dir=cache)
+    with user_errors():
+        path = pipeline.preview(profile, text, output, config)
+        err.print(f"wrote {escape(str(path))}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover - outside any command
+        sys.stderr.write("audiobook: interrupted\n")
+        sys.exit(130)

@@ -1,0 +1,239 @@
+"""The stages in order: story file -> Script -> Cast -> utterances -> clips -> MP3 + VTT.
+
+``build_script`` runs the text stages (read, structure, segment, characters,
+attribute); ``generate`` runs them and the audio stages (plan, synthesize,
+assemble, export) for one story.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from audiobook.assemble import assemble
+from audiobook.attribute import attribute
+from audiobook.cast import CastFile, load_cast_file, make_cast
+from audiobook.characters import find_characters
+from audiobook.config import Config
+from audiobook.errors import ExportError
+from audiobook.export import export, safe_filename
+from audiobook.models import Cast, Kind, Script, VoiceProfile
+from audiobook.plan import plan
+from audiobook.read import read
+from audiobook.segment import segment
+from audiobook.structure import structure
+from audiobook.synthesize import synthesize
+from audiobook.voices import check_engine_voices, load_profiles
+
+Progress = Callable[[int, int], None]
+"""Called with (clips done, clips in all) as synthesis and assembly go."""
+
+
+@dataclass(frozen=True)
+class Result:
+    story: Path
+    mp3: Path
+    vtt: Path
+    seconds: float
+    chapters: int
+    clips: int
+
+
+def build_script(
+    path: Path,
+    *,
+    encoding: str | None = None,
+    title: str | None = None,
+    author: str | None = None,
+    read_notes: bool = False,
+    cast_file: CastFile | None = None,
+) -> Script:
+    """The text stages: what will be spoken, and by whom."""
+    book = structure(read(path, encoding), title=title, author=author)
+    segments = segment(book, read_notes=read_notes)
+    if cast_file is not None and cast_file.entries:
+        characters = cast_file.characters
+    else:
+        characters = find_characters(book, segments)
+    return Script(book, attribute(book, segments, characters), characters)
+
+
+def prepare(path: Path, config: Config) -> tuple[Script, Cast, dict[str, VoiceProfile]]:
+    """Script and cast for one story, as ``generate`` would use them."""
+    profiles = load_profiles(config.voices_dir)
+    cast_file = load_cast_file(config.cast_file) if config.cast_file else None
+    script = build_script(
+        path,
+        encoding=config.encoding,
+        title=config.title,
+        author=config.author,
+        read_notes=config.read_notes,
+        cast_file=cast_file,
+    )
+    return script, make_cast(script, profiles, cast_file), profiles
+
+
+def output_paths(script: Script, out_dir: Path, taken: set[str] | None = None) -> tuple[Path, Path]:
+    """MP3 and VTT paths named from the title, made unique within one run."""
+    stem = safe_filename(script.book.title)
+    if taken is not None:
+        base, n = stem, 2
+        while stem.lower() in taken:
+            stem, n = f"{base} ({n})", n + 1
+        taken.add(stem.lower())
+    return out_dir / f"{stem}.mp3", out_dir / f"{stem}.vtt"
+
+
+def generate(
+    path: Path,
+    config: Config,
+    *,
+    progress: Progress | None = None,
+    taken: set[str] | None = None,
+) -> Result:
+    """One story file -> one chaptered, tagged MP3 and its WebVTT transcript."""
+    script, cast, _ = prepare(path, config)
+    used = {cast.narrator, *(p for _, p in cast.speakers)}
+    if cast.unknown:
+        used.add(cast.unknown)
+    check_engine_voices(used, config.engine)
+    utterances = plan(script, cast, config.pauses)
+    mp3, vtt = output_paths(script, config.out_dir, taken)
+    _make_dir(config.out_dir)
+    fd, tmp_name = _temp_in(config.out_dir, mp3.name)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        clips = synthesize(
+            utterances, config.engine, config.cache_dir, config.worker_count(), on_clip=progress
+        )
+        timeline = assemble(
+            clips,
+            [chapter.title for chapter in script.book.chapters],
+            tmp,
+            config.audio,
+            config.pauses,
+        )
+        book = script.book
+        export(
+            tmp, timeline, mp3, vtt,
+            title=book.title, author=book.author, album=book.title,
+            comment=book.summary, cover=config.cover,
+        )
+    finally:
+        tmp.unlink(missing_ok=True)
+    return Result(
+        story=path,
+        mp3=mp3,
+        vtt=vtt,
+        seconds=timeline.total / timeline.sample_rate,
+        chapters=len(timeline.chapters),
+        clips=len(utterances),
+    )
+
+
+PREVIEW_TEXT = (
+    "The lamps were lit along the harbour as the last boat came in. "
+    '"We made it," she said, and laughed. "I told you we would."'
+)
+
+
+def preview(profile_name: str, text: str | None, output: Path | None, config: Config) -> Path:
+    """A short MP3 of one voice profile saying ``text`` (or a stock passage)."""
+    from audiobook.errors import VoiceError
+    from audiobook.models import Utterance
+
+    profiles = load_profiles(config.voices_dir)
+    if profile_name not in profiles:
+        raise VoiceError(
+            f"no voice profile named '{profile_name}' (known: {', '.join(sorted(profiles))})"
+        )
+    profile = profiles[profile_name]
+    check_engine_voices([profile], config.engine)
+    words = (text or PREVIEW_TEXT).strip() or PREVIEW_TEXT
+    utterance = Utterance(words, profile, profile_name, 0, config.pauses.lead_in_ms)
+    output = output or config.out_dir / f"preview-{profile_name}.mp3"
+    _make_dir(output.parent)
+    fd, tmp_name = _temp_in(output.parent, output.name)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        clips = synthesize([utterance], config.engine, config.cache_dir, 1)
+        timeline = assemble(clips, [profile_name], tmp, config.audio, config.pauses)
+        export(tmp, timeline, output, output.with_suffix(".vtt"), title=f"Preview: {profile_name}",
+               author=None, album=None, comment=profile.description, cover=None)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return output
+
+
+def _make_dir(directory: Path) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(
+            f"{directory}: cannot create the output folder ({exc.strerror or exc})"
+        ) from exc
+
+
+def _temp_in(directory: Path, name: str) -> tuple[int, str]:
+    try:
+        return tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=directory)
+    except OSError as exc:
+        raise ExportError(
+            f"{directory}: cannot write to the output folder ({exc.strerror or exc})"
+        ) from exc
+
+
+def script_json(script: Script, cast: Cast) -> dict[str, Any]:
+    """The script in the documented JSON shape that other tools read.
+
+    Offsets are into the decoded source text (before line-end normalisation).
+    """
+    from audiobook.cast import line_counts
+
+    doc = script.book.document
+    counts = line_counts(script)
+    voiced = {Kind.NARRATION, Kind.HEADING, Kind.DIALOGUE, Kind.THOUGHT}
+    return {
+        "title": script.book.title,
+        "author": script.book.author,
+        "characters": [
+            {
+                "name": c.name,
+                "aliases": list(c.aliases),
+                "gender": c.gender.value,
+                "voice": cast.profile_for(c.name).name,
+                "lines": counts[c.name],
+            }
+            for c in script.characters
+        ],
+        "chapters": [
+            {
+                "title": ch.title,
+                "start": doc.source_offset(ch.start),
+                "end": doc.source_offset(ch.end),
+            }
+            for ch in script.book.chapters
+        ],
+        "segments": [
+            {
+                "kind": s.kind.value,
+                "start": doc.source_offset(s.start),
+                "end": doc.source_offset(s.end),
+                "speaker": s.speaker,
+                "voice": _segment_voice(s.kind, s.speaker, cast) if s.kind in voiced else None,
+            }
+            for s in script.segments
+        ],
+    }
+
+
+def _segment_voice(kind: Kind, speaker: str | None, cast: Cast) -> str:
+    if kind in (Kind.DIALOGUE, Kind.THOUGHT):
+        return cast.profile_for(speaker).name
+    return cast.narrator.name

@@ -1,0 +1,119 @@
+"""Script + Cast -> utterances: sentence-sized pieces of text, each with its voice and pause.
+
+The narrator opens with the title and author (and the summary, when the story has
+one); chapter headings are read by the narrator; front and back matter are not
+read. Pauses follow the largest boundary crossed (see ``config.Pauses``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from audiobook.config import Pauses
+from audiobook.models import SPOKEN_KINDS, Cast, Kind, Script, Segment, Utterance, VoiceProfile
+
+ABBREVIATIONS = frozenset(
+    "mr mrs ms dr st sr jr mt capt col gen lt sgt prof rev hon vs etc no vol fig ft esq messrs"
+    .split()
+)
+"""Words whose trailing full stop does not end a sentence."""
+
+SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]*[A-Z0-9])")
+EMPHASIS = re.compile(r"[*_~]+")
+SPACE = re.compile(r"\s+")
+SPEAKABLE = re.compile(r"\w")
+
+
+def spoken_text(text: str) -> str:
+    """Text as the engine should say it: emphasis markers dropped, white space folded."""
+    return SPACE.sub(" ", EMPHASIS.sub(" ", text)).strip()
+
+
+def sentences(text: str, offset: int = 0) -> Iterator[tuple[int, int]]:
+    """(start, end) offsets of the sentences in ``text``, shifted by ``offset``."""
+    start = 0
+    for match in SENTENCE_END.finditer(text):
+        word = re.search(r"(\w+)\W*$", text[start : match.start()])
+        if match.group().startswith(".") and word and word.group(1).lower() in ABBREVIATIONS:
+            continue
+        if word and len(word.group(1)) == 1 and word.group(1).isupper() and match.group() == ".":
+            continue  # an initial, as in "J. Smith"
+        end = match.end()
+        if text[start:end].strip():
+            yield offset + start, offset + end
+        start = end
+        while start < len(text) and text[start].isspace():
+            start += 1
+    if text[start:].strip():
+        yield offset + start, offset + len(text)
+
+
+@dataclass(frozen=True)
+class _Place:
+    chapter: int
+    scene: int
+    paragraph: int
+    segment: int
+    heading: bool
+    profile: VoiceProfile
+
+
+def _pause(prev: _Place | None, cur: _Place, pauses: Pauses) -> int:
+    if prev is None:
+        return pauses.lead_in_ms
+    if cur.chapter != prev.chapter:
+        return pauses.chapter_ms
+    if prev.heading and not cur.heading:
+        return pauses.heading_ms
+    if cur.scene != prev.scene:
+        return pauses.scene_ms
+    if cur.paragraph != prev.paragraph:
+        return pauses.turn_ms if cur.profile != prev.profile else pauses.paragraph_ms
+    if cur.segment != prev.segment:
+        return pauses.segment_ms
+    return pauses.sentence_ms
+
+
+def plan(script: Script, cast: Cast, pauses: Pauses) -> tuple[Utterance, ...]:
+    book = script.book
+    text = book.document.text
+    out: list[Utterance] = []
+    prev: _Place | None = None
+
+    def add(words: str, place: _Place, speaker: str | None, start: int, end: int) -> None:
+        nonlocal prev
+        words = spoken_text(words)
+        if not SPEAKABLE.search(words):
+            return  # nothing to say ("…", "***"); the script still shows the segment
+        out.append(
+            Utterance(words, place.profile, speaker, place.chapter, _pause(prev, place, pauses),
+                      start, end)
+        )
+        prev = place
+
+    opening = book.title.rstrip(".") + "." + (f" By {book.author}." if book.author else "")
+    add(opening, _Place(0, -2, -2, -2, True, cast.narrator), None, 0, 0)
+    if book.summary:
+        add(book.summary, _Place(0, -1, -1, -1, True, cast.narrator), None, 0, 0)
+
+    for index, seg in enumerate(script.segments):
+        if seg.kind not in SPOKEN_KINDS:
+            continue
+        profile = _voice(seg, cast)
+        speaker = seg.speaker if seg.kind in (Kind.DIALOGUE, Kind.THOUGHT) else None
+        place = _Place(seg.chapter, seg.scene, seg.paragraph, index,
+                       seg.kind is Kind.HEADING, profile)
+        if seg.kind is Kind.HEADING:
+            add(text[seg.start : seg.end], place, None, seg.start, seg.end)
+            continue
+        for start, end in sentences(text[seg.start : seg.end], seg.start):
+            add(text[start:end], place, speaker, start, end)
+    return tuple(out)
+
+
+def _voice(seg: Segment, cast: Cast) -> VoiceProfile:
+    if seg.kind in (Kind.DIALOGUE, Kind.THOUGHT):
+        return cast.profile_for(seg.speaker)
+    return cast.narrator

@@ -1,0 +1,67 @@
+from audiobook.config import Pauses
+from audiobook.models import (
+    Book,
+    Cast,
+    Chapter,
+    Document,
+    Kind,
+    Paragraph,
+    Scene,
+    Script,
+    Segment,
+    Span,
+    VoiceProfile,
+)
+from audiobook.plan import plan, sentences, spoken_text
+
+NARRATOR = VoiceProfile("narrator", "en+m1")
+HERO = VoiceProfile("hero", "en-us+m3")
+CAST = Cast(NARRATOR, (("Hero", HERO),), VoiceProfile("unknown", "en-us+m2"))
+
+
+def split(text):
+    return [text[a:b] for a, b in sentences(text)]
+
+
+def test_sentences_respect_abbreviations_initials_and_quotes():
+    assert split("Mr. Darcy came. He sat down! Did he? J. Smith left.") == [
+        "Mr. Darcy came.", "He sat down!", "Did he?", "J. Smith left."]
+    assert split("It was late…he thought. Then") == ["It was late…he thought.", "Then"]
+    assert split('"Go." She went.') == ['"Go."', "She went."]
+    assert split("") == []
+
+
+def test_sentence_offsets_are_shifted():
+    assert list(sentences("A b. C d.", 10)) == [(10, 14), (15, 19)]
+
+
+def test_spoken_text_drops_emphasis_and_folds_space():
+    assert spoken_text("*I  know*\n_that_") == "I know that"
+
+
+def test_plan_voices_pauses_and_skips_matter():
+    #        0         1         2         3         4         5
+    #        0123456789012345678901234567890123456789012345678901234567
+    text = "A/N: hi\n\nChapter 1\n\nHe came. He sat.\n\nGo now\n\nNext bit"
+    doc = Document(text)
+    p1, p2, p3 = Paragraph(20, 36), Paragraph(38, 44), Paragraph(46, 54)
+    ch = Chapter("Chapter 1", 9, 54, Span(9, 18), (Scene(20, 44, (p1, p2)), Scene(46, 54, (p3,))))
+    book = Book(doc, "Tale", "Ann", None, (ch,))
+    segs = (
+        Segment(Kind.FRONT_MATTER, 0, 7, reason="author's note"),
+        Segment(Kind.HEADING, 9, 18),
+        Segment(Kind.NARRATION, 20, 36, paragraph=0),
+        Segment(Kind.DIALOGUE, 38, 44, paragraph=1, speaker="Hero"),
+        Segment(Kind.DIALOGUE, 46, 54, scene=1, paragraph=2, speaker=None),
+    )
+    pauses = Pauses()
+    got = [(u.text, u.profile.name, u.speaker, u.pause_before_ms, u.start, u.end)
+           for u in plan(Script(book, segs), CAST, pauses)]
+    assert got == [
+        ("Tale. By Ann.", "narrator", None, pauses.lead_in_ms, 0, 0),
+        ("Chapter 1", "narrator", None, pauses.scene_ms, 9, 18),
+        ("He came.", "narrator", None, pauses.heading_ms, 20, 28),
+        ("He sat.", "narrator", None, pauses.sentence_ms, 29, 36),
+        ("Go now", "hero", "Hero", pauses.turn_ms, 38, 44),
+        ("Next bit", "unknown", None, pauses.scene_ms, 46, 54),
+    ]
