@@ -1,0 +1,193 @@
+"""The pyttsx3 engine (espeak-ng on Linux): text + voice profile -> mono 16-bit WAV.
+
+Create it only inside a worker process, once per process (``shared_engine``).
+It works around the Linux driver's defects, each reproduced on pyttsx3 2.99:
+
+* of several ``save_to_file`` calls before one ``runAndWait`` only the last is
+  written, so each piece gets its own ``runAndWait``;
+* ``runAndWait`` can return before the file exists, so we wait (bounded) until it
+  is a complete WAV;
+* rate and pitch changes can be lost, so voice, rate, pitch and volume are set
+  before every piece;
+* about 20,000 characters in one call crash espeak and the driver's buffer grows
+  quadratically, so text is split at ``MAX_CLIP_CHARS`` and the PCM concatenated;
+* the driver prints "Audio saved to …", so stdout is redirected around it;
+* a second engine in one process steals the first's callback, hence one shared engine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import io
+import os
+import re
+import time
+import wave
+from pathlib import Path
+from typing import Any
+
+from audiobook.config import CLIP_TIMEOUT_S, MAX_CLIP_CHARS, SAMPLE_RATE
+from audiobook.engines import EngineVoice
+from audiobook.errors import EngineError
+from audiobook.models import VoiceProfile
+
+_BREAKS = (
+    re.compile(r"[.!?…][\"'”’)\]]*\s+"),
+    re.compile(r"[,;:—–][\"'”’)\]]*\s+"),
+)
+_SPACE = re.compile(r"\s+")
+
+
+def split_text(text: str, limit: int = MAX_CLIP_CHARS) -> list[str]:
+    """Pieces of at most ``limit`` characters that join back to ``text``.
+
+    Cuts after the last sentence end in the window if it lies in its second half,
+    else after the last clause mark there, else after the last space, else hard.
+    """
+    if limit < 1:
+        raise ValueError("limit must be positive")
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = 0
+        for pattern in _BREAKS:
+            ends = [m.end() for m in pattern.finditer(window)]
+            if ends and ends[-1] >= limit // 2:
+                cut = ends[-1]
+                break
+        if not cut:
+            spaces = [m.end() for m in _SPACE.finditer(window)]
+            cut = spaces[-1] if spaces else limit
+        pieces.append(rest[:cut])
+        rest = rest[cut:]
+    pieces.append(rest)
+    return pieces
+
+
+def _read_complete_wav(path: Path) -> bytes | None:
+    """The PCM of ``path`` if it is a complete mono 16-bit WAV, else None (not yet)."""
+    try:
+        with wave.open(str(path), "rb") as wav:
+            frames = wav.getnframes()
+            data = wav.readframes(frames)
+            params = (wav.getnchannels(), wav.getsampwidth(), wav.getframerate())
+    except (OSError, EOFError, wave.Error):
+        return None
+    if len(data) != frames * 2:
+        return None
+    if params != (1, 2, SAMPLE_RATE):
+        raise EngineError(
+            f"espeak-ng wrote {params} audio to {path}, not mono 16-bit {SAMPLE_RATE} Hz."
+        )
+    return data
+
+
+class Pyttsx3Engine:
+    name = "pyttsx3"
+
+    def __init__(self) -> None:
+        from audiobook import tools
+
+        self._library = tools.espeak_setup()
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                import pyttsx3
+
+                self._tts: Any = pyttsx3.init()
+        except (ImportError, RuntimeError, OSError) as exc:
+            raise EngineError(f"pyttsx3 could not start espeak-ng ({exc}).") from exc
+
+    def voices(self) -> tuple[EngineVoice, ...]:
+        found = []
+        for voice in self._tts.getProperty("voices"):
+            languages = tuple(str(lang) for lang in (getattr(voice, "languages", None) or ()))
+            found.append(EngineVoice(str(voice.id), str(voice.name), languages, voice.gender))
+        return tuple(found)
+
+    def data_path(self) -> Path | None:
+        """espeak-ng's data folder, as the initialised library reports it."""
+        if self._library.data_path:
+            return Path(self._library.data_path)
+        try:
+            from pyttsx3.drivers import _espeak
+
+            info = _espeak.dll.espeak_Info
+            info.restype = ctypes.c_char_p
+            path = ctypes.c_char_p()
+            info(ctypes.byref(path))
+        except (ImportError, AttributeError, OSError):
+            return None
+        return Path(path.value.decode()) if path.value else None
+
+    def variants(self) -> frozenset[str]:
+        data = self.data_path()
+        folder = data / "voices" / "!v" if data else None
+        if folder is None or not folder.is_dir():
+            return frozenset()
+        return frozenset(entry.name for entry in folder.iterdir() if entry.is_file())
+
+    def _configure(self, profile: VoiceProfile) -> None:
+        try:
+            self._tts.setProperty("voice", profile.voice)
+            self._tts.setProperty("rate", int(profile.rate))
+            self._tts.setProperty("pitch", int(profile.pitch))
+            self._tts.setProperty("volume", float(profile.volume))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise EngineError(
+                f"espeak-ng rejected voice profile {profile.name!r} ({exc})."
+            ) from exc
+
+    def _speak_piece(self, text: str, profile: VoiceProfile, path: Path) -> bytes:
+        if not text.strip():
+            return b""
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        self._configure(profile)
+        with contextlib.redirect_stdout(io.StringIO()):
+            self._tts.save_to_file(text, str(path))
+            self._tts.runAndWait()
+        deadline = time.monotonic() + CLIP_TIMEOUT_S
+        while True:
+            data = _read_complete_wav(path)
+            if data is not None:
+                return data
+            if time.monotonic() > deadline:
+                raise EngineError(
+                    f"espeak-ng did not finish writing {path.name} within {CLIP_TIMEOUT_S:.0f} s."
+                )
+            time.sleep(0.005)
+
+    def synthesize(self, text: str, profile: VoiceProfile, out: Path) -> None:
+        piece_path = out.with_name(out.name + ".piece.wav")
+        try:
+            pcm = b"".join(
+                self._speak_piece(piece, profile, piece_path) for piece in split_text(text)
+            )
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                piece_path.unlink()
+        with wave.open(str(out), "wb") as wav:
+            wav.setnchannels(1)
+            wav.setsampwidth(2)
+            wav.setframerate(SAMPLE_RATE)
+            wav.writeframes(pcm)
+
+
+_SHARED: Pyttsx3Engine | None = None
+_SHARED_PID = 0
+
+
+def shared_engine() -> Pyttsx3Engine:
+    """This process's one pyttsx3 engine: a second would hang the first."""
+    global _SHARED, _SHARED_PID
+    if _SHARED is not None and os.getpid() != _SHARED_PID:
+        # A forked copy of an initialised espeak hangs; refuse rather than hang.
+        raise EngineError(
+            "pyttsx3 was started before this process was forked; use spawned workers."
+        )
+    if _SHARED is None:
+        _SHARED = Pyttsx3Engine()
+        _SHARED_PID = os.getpid()
+    return _SHARED
