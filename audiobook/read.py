@@ -1,10 +1,111 @@
-"""Story file -> Document: decoding and line-end normalisation, keeping offsets."""
+"""Story file -> Document: decoding and line-end normalisation, keeping offsets.
+
+Input is the raw bytes of a story file; output is a ``Document`` whose text has
+LF line ends and whose ``removed_cr`` maps offsets back to the decoded source.
+"""
 
 from __future__ import annotations
 
+import codecs
+import re
 from pathlib import Path
 
+from audiobook.errors import InputError
 from audiobook.models import Document
+
+# Longest BOMs first: the UTF-32-LE BOM begins with the UTF-16-LE one.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+# Control characters other than those real text files contain (tab, line ends, form
+# feed, DOS end-of-file); many of them mean the file is binary.
+_BINARY_CONTROLS = re.compile("[\x00-\x08\x0e-\x19\x1b-\x1f\x7f]")
+_MAX_CONTROL_SHARE = 0.1
+_CRLF = re.compile("\r\n")
+
+
+def _label(path: Path | None) -> str:
+    return str(path) if path is not None else "The input"
+
+
+def _is_binary(text: str) -> bool:
+    if "\x00" in text:
+        return True
+    return len(_BINARY_CONTROLS.findall(text)) > _MAX_CONTROL_SHARE * len(text)
+
+
+def _forced(data: bytes, encoding: str, path: Path | None) -> tuple[str, str]:
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise InputError(
+            f"{encoding!r} is not an encoding Python knows, so {_label(path)} cannot be "
+            "decoded with it; try utf-8, cp1252 or latin-1."
+        ) from None
+    if name == "utf-8" and data.startswith(codecs.BOM_UTF8):
+        name = "utf-8-sig"
+    try:
+        return data.decode(name), name
+    except UnicodeDecodeError as err:
+        raise InputError(
+            f"{_label(path)} is not valid {encoding} (byte {err.start} cannot be decoded); "
+            "leave the encoding out to have it detected."
+        ) from None
+    except (LookupError, ValueError, TypeError):
+        raise InputError(
+            f"{encoding!r} is not a text encoding, so {_label(path)} cannot be decoded with it."
+        ) from None
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 text without a BOM shows NULs in every other byte (for Latin text)."""
+    if len(data) % 2:
+        return None
+    even, odd = data[0::2].count(0), data[1::2].count(0)
+    half = len(data) // 2
+    for zeros, others, codec in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if others == 0 and zeros >= half // 2:
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+def _detect(data: bytes, path: Path | None) -> tuple[str, str]:
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec), codec
+            except UnicodeDecodeError:
+                break  # a BOM followed by garbage: let detection have a go
+    if b"\x00" in data:
+        text = _utf16_without_bom(data)
+        if text is None:
+            raise InputError(f"{_label(path)} looks like a binary file, not a story.")
+        return text, "utf-16"
+    for codec in ("utf-8", "cp1252"):
+        try:
+            return data.decode(codec), codec
+        except UnicodeDecodeError:
+            pass
+    from charset_normalizer import from_bytes  # lazily: only odd files need it
+
+    best = from_bytes(data).best()
+    if best is not None:
+        return str(best), best.encoding
+    return data.decode("latin-1"), "latin-1"
+
+
+def _normalise_line_ends(text: str) -> tuple[str, tuple[int, ...]]:
+    # The k-th CRLF at source offset s becomes an LF at s - k: k CRs were removed before it.
+    removed = tuple(m.start() - k for k, m in enumerate(_CRLF.finditer(text)))
+    return text.replace("\r\n", "\n").replace("\r", "\n"), removed
 
 
 def decode(data: bytes, encoding: str | None = None, path: Path | None = None) -> Document:
@@ -12,9 +113,29 @@ def decode(data: bytes, encoding: str | None = None, path: Path | None = None) -
 
     ``encoding`` forces one. Binary data is an InputError.
     """
-    raise NotImplementedError
+    if encoding:
+        text, used = _forced(data, encoding, path)
+    else:
+        text, used = _detect(data, path)
+    if _is_binary(text):
+        raise InputError(f"{_label(path)} looks like a binary file, not a story.")
+    if not text.strip():
+        raise InputError(f"{_label(path)} is empty: there is no story text in it.")
+    normalised, removed = _normalise_line_ends(text)
+    return Document(text=normalised, path=path, encoding=used, removed_cr=removed)
 
 
 def read(path: Path, encoding: str | None = None) -> Document:
     """Read and decode a story file; missing, unreadable and directory paths are InputErrors."""
-    raise NotImplementedError
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{path} is a directory, not a story file.")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path} does not exist.") from None
+    except OSError as err:
+        raise InputError(f"{path} cannot be read: {err.strerror or err}.") from None
+    except ValueError:
+        raise InputError(f"{path!r} is not a usable file name.") from None
+    return decode(data, encoding, path)
