@@ -94,7 +94,7 @@ def test_cr_before_crlf() -> None:
 
 @pytest.mark.parametrize("data", [b"", b"   \n\t\r\n  "])
 def test_empty_input_is_an_input_error(data: bytes) -> None:
-    with pytest.raises(InputError, match="story.txt is empty"):
+    with pytest.raises(InputError, match=r"story\.txt is empty"):
         decode(data, path=Path("story.txt"))
 
 
@@ -103,7 +103,7 @@ def test_empty_input_is_an_input_error(data: bytes) -> None:
     [b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", bytes(range(1, 32)) * 10, b"text\x00more text"],
 )
 def test_binary_input_is_an_input_error(data: bytes) -> None:
-    with pytest.raises(InputError, match="pic.png looks like a binary file, not a story"):
+    with pytest.raises(InputError, match=r"pic\.png looks like a binary file, not a story"):
         decode(data, path=Path("pic.png"))
 
 
@@ -141,5 +141,5 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 def test_empty_file(tmp_path: Path) -> None:
     path = tmp_path / "blank.txt"
     path.write_text("\n\n")
-    with pytest.raises(InputError, match="blank.txt is empty"):
+    with pytest.raises(InputError, match=r"blank\.txt is empty"):
         read(path)
