@@ -1,11 +1,449 @@
-"""Segments + characters -> segments with a speaker for each quote."""
+"""Segments + characters -> the same segments with a speaker for each quote (the sieve).
+
+Rules run in order of measured precision; each quote keeps the first answer it gets.
+"""
 
 from __future__ import annotations
 
-from audiobook.models import Book, Character, Segment
+import bisect
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from audiobook.characters import (
+    NARRATOR,
+    SPEECH_VERBS,
+    Mention,
+    find_mentions,
+)
+from audiobook.models import QUOTE_KINDS, Book, Character, Gender, Segment
+
+UNKNOWN = -1
+"""A rule's answer meaning "someone, but none of the characters" (``someone said``)."""
+
+_VERB = "|".join(sorted(SPEECH_VERBS, key=len, reverse=True))
+_ADVERB = r"(?:\w+ly\s+|again\s+|then\s+|now\s+|at\s+last\s+|at\s+once\s+)?"
+_OPENING = re.compile(r"[\s\"'“”‘’,.!?;:—–\-…]*")
+_VERB_AT = re.compile(rf"{_ADVERB}(?:{_VERB})\b(?:\s+(?:out|on|up|back))?\s*")
+_SUBJECT_PRONOUN = re.compile(r"(he|she|I|they|we)\b")
+_INDEFINITE = re.compile(
+    r"\b(someone|somebody|anyone|anybody|everyone|everybody|nobody|no one|a voice|voices|"
+    r"people|one of them|some one|they|we|a man|a woman|a girl|a boy|the crowd)\b",
+    re.IGNORECASE,
+)
+_CLAUSE_SUBJECT = re.compile(
+    r"(?:^|[,;:]\s+|\b(?:and|but|then|when|while|as|so|until|till|before|after|because|though)"
+    r"\s+)$"
+)
+# A full stop after a title ("Mr. Bennet") does not end a sentence.
+_SENTENCE_END = re.compile(r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)[.!?…]+['\"’”)]*\s+|\n")
+_QUOTE_MARKS = "\"'“”‘’"
+_FIRST_PERSON_NARRATION = re.compile(r"\b(I|me|my)\b")
+_WINDOW = 4000
+"""How far back (in characters) a pronoun looks for the character it stands for."""
+
+
+@dataclass
+class _Quote:
+    index: int
+    seg: Segment
+    para: int
+    speaker: int | None = None
+    rule: str | None = None
+
+
+@dataclass
+class _Context:
+    book: Book
+    text: str
+    characters: tuple[Character, ...]
+    mentions: list[Mention]
+    mention_starts: list[int]
+    paragraphs: list[tuple[int, int]]
+    quotes: list[_Quote]
+    quote_spans: list[tuple[int, int]]
+    narrator: int | None
+    subjects: list[tuple[int, int]] = field(default_factory=list)
+    subject_starts: list[int] = field(default_factory=list)
+
+    def gender(self, who: int) -> Gender:
+        return self.characters[who].gender
+
+    def mention_at(self, pos: int) -> Mention | None:
+        i = bisect.bisect_left(self.mention_starts, pos)
+        if i < len(self.mentions) and self.mentions[i].start == pos:
+            return self.mentions[i]
+        return None
+
+    def mentions_in(self, start: int, end: int) -> list[Mention]:
+        lo = bisect.bisect_left(self.mention_starts, start)
+        hi = bisect.bisect_left(self.mention_starts, end)
+        return [m for m in self.mentions[lo:hi] if m.end <= end]
+
+    def inside_quote(self, pos: int) -> bool:
+        i = bisect.bisect_right(self.quote_spans, (pos, 1 << 60)) - 1
+        return i >= 0 and self.quote_spans[i][0] <= pos < self.quote_spans[i][1]
+
+    def resolve(self, pronoun: str, pos: int) -> int | None:
+        """The character a subject pronoun at ``pos`` stands for: the latest character of
+        that gender seen as a subject, else the latest one named at all."""
+        pronoun = pronoun.lower()
+        if pronoun == "i":
+            return self.narrator
+        if pronoun in ("they", "we"):
+            return UNKNOWN
+        want = Gender.MALE if pronoun == "he" else Gender.FEMALE
+        lo = bisect.bisect_left(self.subject_starts, pos - _WINDOW)
+        hi = bisect.bisect_left(self.subject_starts, pos)
+        for i in range(hi - 1, lo - 1, -1):
+            who = self.subjects[i][1]
+            if self.gender(who) is want:
+                return who
+        lo = bisect.bisect_left(self.mention_starts, pos - _WINDOW)
+        hi = bisect.bisect_left(self.mention_starts, pos)
+        for i in range(hi - 1, lo - 1, -1):
+            m = self.mentions[i]
+            if self.gender(m.who) is want and not self.inside_quote(m.start):
+                return m.who
+        return None
+
+
+def _paragraph_spans(book: Book) -> list[tuple[int, int]]:
+    spans = [
+        (p.start, p.end)
+        for chapter in book.chapters
+        for scene in chapter.scenes
+        for p in scene.paragraphs
+    ]
+    if spans:
+        return sorted(spans)
+    text = book.document.text
+    return [(m.start(), m.end()) for m in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]*)*", text)]
+
+
+def _is_subject(ctx: _Context, m: Mention) -> bool:
+    """A name that opens a sentence or clause and is followed by a verb or ``'s``."""
+    text = ctx.text
+    after = text[m.end : m.end + 3]
+    verb_follows = after[:1] in (" ", "\n") and after[1:2].islower()
+    if not (verb_follows or after[:2] in ("'s", "’s")):
+        return False
+    before = text[max(0, m.start - 40) : m.start]
+    stripped = before.rstrip(" \t")
+    if not stripped or stripped.endswith("\n"):
+        return True
+    if re.search(r"[.!?…]['\"’”)]*$", stripped):
+        return True
+    return bool(_CLAUSE_SUBJECT.search(before))
+
+
+def _subject_of(ctx: _Context, start: int, end: int) -> tuple[int, int] | None:
+    """The first subject (character or resolved pronoun) in text[start:end], with its
+    position; UNKNOWN for an indefinite subject such as ``someone``."""
+    text = ctx.text
+    for match in re.finditer(r"[A-Za-z][\w'’.-]*", text[start:end]):
+        pos = start + match.start()
+        word = match.group(0)
+        m = ctx.mention_at(pos)
+        if m is not None:
+            if _is_subject(ctx, m) or pos == start:
+                return m.who, pos
+            continue
+        lower = word.lower()
+        if lower in ("he", "she", "i") and (word != "i"):
+            who = ctx.resolve(lower, pos)
+            return (who, pos) if who is not None else None
+        if _INDEFINITE.match(text, pos) and lower not in ("they", "we"):
+            return UNKNOWN, pos
+    return None
+
+
+def _explicit_after(ctx: _Context, q: _Quote, limit: int) -> tuple[int | None, str]:
+    """``"…," said Emma`` / ``"…," Emma said`` / ``"…," he said`` after the quote."""
+    text = ctx.text
+    pos = _OPENING.match(text, q.seg.end, limit).end()  # type: ignore[union-attr]
+    if pos >= limit:
+        return None, ""
+    verb = _VERB_AT.match(text, pos, limit)
+    if verb:
+        pos = verb.end()
+        who = _name_or_pronoun(ctx, pos, limit)
+        if who is not None:
+            return who, "explicit-after-inverted"
+        return None, ""
+    who = _name_or_pronoun(ctx, pos, limit)
+    if who is None:
+        return None, ""
+    m = ctx.mention_at(pos)
+    end = m.end if m else re.compile(r"\w+").match(text, pos).end()  # type: ignore[union-attr]
+    # "Emma, with a sigh, said" and "Mr. Knightley then said" are both common.
+    rest = re.compile(r"(?:,[^,\"“”]{0,40},)?\s+").match(text, end, limit)
+    if rest and _VERB_AT.match(text, rest.end(), limit):
+        return who, "explicit-after-name" if m else "explicit-after-pronoun"
+    return None, ""
+
+
+def _name_or_pronoun(ctx: _Context, pos: int, limit: int) -> int | None:
+    m = ctx.mention_at(pos)
+    if m is not None and m.end <= limit:
+        return m.who
+    pronoun = _SUBJECT_PRONOUN.match(ctx.text, pos, limit)
+    if pronoun:
+        return ctx.resolve(pronoun.group(1), pos)
+    if _INDEFINITE.match(ctx.text, pos, limit):
+        return UNKNOWN
+    return None
+
+
+def _last_clause(ctx: _Context, start: int, end: int) -> int:
+    """Start of the sentence that ends at ``end`` (narration before a quote)."""
+    last = start
+    for match in _SENTENCE_END.finditer(ctx.text, start, end):
+        if match.end() < end:
+            last = match.end()
+    return last
+
+
+def _explicit_before(ctx: _Context, q: _Quote, start: int) -> tuple[int | None, str]:
+    """``Emma said, "…"`` / ``he muttered "…"`` / ``someone would say; '…'``."""
+    text = ctx.text
+    end = q.seg.start
+    while end > start and text[end - 1] in _QUOTE_MARKS + " \t\n":
+        end -= 1
+    if end <= start:
+        return None, ""
+    clause = _last_clause(ctx, start, end)
+    tail = text[clause:end]
+    words = re.findall(r"[A-Za-z'’]+", tail)
+    if not any(w.lower() in SPEECH_VERBS for w in words[-6:]):
+        return None, ""
+    # Inverted: "said Elizabeth:" right before the quote.
+    for m in reversed(ctx.mentions_in(clause, end)):
+        between = text[clause : m.start]
+        if re.search(rf"\b(?:{_VERB})\s+$", between) and re.match(
+            r"\s*[,:;.]?\s*$", text[m.end : end]
+        ):
+            return m.who, "explicit-before-inverted"
+    subject = _subject_of(ctx, clause, end)
+    if subject is None:
+        return None, ""
+    return subject[0], "explicit-before"
+
+
+def _action_before(ctx: _Context, q: _Quote, start: int) -> int | None:
+    """The subject of the narration sentence just before the quote in its paragraph."""
+    end = q.seg.start
+    text = ctx.text
+    while end > start and text[end - 1] in _QUOTE_MARKS + " \t\n":
+        end -= 1
+    if end <= start:
+        return None
+    clause = _last_clause(ctx, start, end)
+    subject = _subject_of(ctx, clause, end)
+    return subject[0] if subject else None
+
+
+def _vocatives(ctx: _Context, q: _Quote) -> set[int]:
+    """Characters addressed by name in a quote: ``"Lizzy, …"``, ``"…, Mr. Bennet?"``."""
+    found = set()
+    text = ctx.text
+    for m in ctx.mentions_in(q.seg.start, q.seg.end):
+        before = text[max(q.seg.start, m.start - 12) : m.start]
+        after = text[m.end : m.end + 2]
+        opens = m.start == q.seg.start or re.search(
+            r"(?:[,;!?]\s+|\b(?:[Oo]h|[Dd]ear|[Mm]y)\s+)$", before
+        )
+        closes = m.end == q.seg.end or re.match(r"\s*[,.!?;—–-]", after)
+        if opens and closes:
+            found.add(m.who)
+    return found
+
+
+def _find_narrator(ctx: _Context) -> int | None:
+    """In first-person narration, the character the narrator is: called "Narrator" or
+    "I", else the one named mostly inside other people's quotes, hardly in narration."""
+    for i, c in enumerate(ctx.characters):
+        if c.name == NARRATOR or "I" in c.aliases:
+            return i
+    text = ctx.text
+    narration = "".join(text[a:b] for a, b in _narration_pieces(ctx))
+    words = max(1, narration.count(" "))
+    if len(_FIRST_PERSON_NARRATION.findall(narration)) / words < 0.01:
+        return None
+    inside = [0] * len(ctx.characters)
+    outside = [0] * len(ctx.characters)
+    for m in ctx.mentions:
+        if ctx.inside_quote(m.start):
+            inside[m.who] += 1
+        else:
+            outside[m.who] += 1
+    best = max(
+        range(len(ctx.characters)),
+        key=lambda i: (inside[i] + 1) / (outside[i] + 2) if inside[i] >= 5 else 0.0,
+        default=None,
+    )
+    if best is None or inside[best] < 5 or inside[best] < 2 * outside[best]:
+        return None
+    return best
+
+
+def _narration_pieces(ctx: _Context) -> list[tuple[int, int]]:
+    pieces = []
+    last = 0
+    for a, b in ctx.quote_spans:
+        pieces.append((last, a))
+        last = b
+    pieces.append((last, len(ctx.text)))
+    return pieces
+
+
+def _build_context(
+    book: Book, segments: tuple[Segment, ...], characters: tuple[Character, ...]
+) -> _Context:
+    text = book.document.text
+    paragraphs = _paragraph_spans(book)
+    starts = [a for a, _ in paragraphs]
+    quotes = []
+    for i, seg in enumerate(segments):
+        if seg.kind in QUOTE_KINDS:
+            para = max(0, bisect.bisect_right(starts, seg.start) - 1)
+            quotes.append(_Quote(i, seg, para))
+    mentions = [m for m in find_mentions(text, characters)]
+    ctx = _Context(
+        book=book,
+        text=text,
+        characters=characters,
+        mentions=mentions,
+        mention_starts=[m.start for m in mentions],
+        paragraphs=paragraphs,
+        quotes=quotes,
+        quote_spans=[(q.seg.start, q.seg.end) for q in quotes],
+        narrator=None,
+    )
+    ctx.subjects = [
+        (m.start, m.who) for m in mentions if not ctx.inside_quote(m.start) and _is_subject(ctx, m)
+    ]
+    ctx.subject_starts = [s for s, _ in ctx.subjects]
+    ctx.narrator = _find_narrator(ctx)
+    return ctx
+
+
+def attribute_explained(
+    book: Book, segments: tuple[Segment, ...], characters: tuple[Character, ...]
+) -> tuple[tuple[Segment, ...], dict[int, str]]:
+    """Like ``attribute``, and also which rule decided each attributed segment (by index)."""
+    ctx = _build_context(book, segments, characters)
+    quotes = ctx.quotes
+    by_para: dict[int, list[_Quote]] = {}
+    for q in quotes:
+        by_para.setdefault(q.para, []).append(q)
+
+    # 1. Explicit attribution around each quote, within its paragraph.
+    for para, group in by_para.items():
+        p_start, p_end = ctx.paragraphs[para]
+        for k, q in enumerate(group):
+            limit = group[k + 1].seg.start if k + 1 < len(group) else max(p_end, q.seg.end)
+            start = group[k - 1].seg.end if k > 0 else min(p_start, q.seg.start)
+            who, rule = _explicit_after(ctx, q, limit)
+            if who is None:
+                who, rule = _explicit_before(ctx, q, start)
+            if who is not None:
+                q.speaker, q.rule = who, rule
+        _spread_in_paragraph(group, "paragraph")
+
+    turns = [by_para[p] for p in sorted(by_para)]
+
+    def sieve(name: str, rule: Callable[[int], int | None]) -> None:
+        for t, group in enumerate(turns):
+            if group[0].rule is None:
+                who = rule(t)
+                if who is not None:
+                    for q in group:
+                        q.speaker, q.rule = who, name
+
+    def continued(t: int) -> int | None:
+        # A quote left open at the end of its paragraph goes on in the next one.
+        if t == 0 or turns[t - 1][-1].rule is None:
+            return None
+        prev = turns[t - 1][-1]
+        if prev.para + 1 != turns[t][0].para:
+            return None
+        closing = ctx.text[prev.seg.end : ctx.paragraphs[prev.para][1]].strip()
+        if closing and closing[0] in _QUOTE_MARKS:
+            return None
+        return prev.speaker
+
+    def action(t: int) -> int | None:
+        q = turns[t][0]
+        return _action_before(ctx, q, ctx.paragraphs[q.para][0])
+
+    def same_conversation(a: int, b: int) -> bool:
+        lo, hi = min(a, b), max(a, b)
+        for x in range(lo, hi):
+            gap = ctx.paragraphs[turns[x + 1][0].para][0] - ctx.paragraphs[turns[x][-1].para][1]
+            if gap > 400 or turns[x + 1][0].seg.scene != turns[x][0].seg.scene:
+                return False
+        return True
+
+    def vocative(t: int) -> int | None:
+        if t == 0 or not same_conversation(t - 1, t):
+            return None
+        prev = turns[t - 1]
+        called = set().union(*(_vocatives(ctx, q) for q in prev))
+        called.discard(prev[0].speaker if prev[0].speaker is not None else UNKNOWN)
+        return next(iter(called)) if len(called) == 1 else None
+
+    def alternation(t: int) -> int | None:
+        for a, b in ((t - 2, t - 1), (t + 2, t + 1)):
+            if 0 <= a < len(turns) and 0 <= b < len(turns) and same_conversation(a, t):
+                sa, sb = turns[a][0].speaker, turns[b][0].speaker
+                if sa is not None and sb is not None and sa != sb and sa >= 0 and sb >= 0:
+                    return sa
+        return None
+
+    def only_mention(t: int) -> int | None:
+        q = turns[t][0]
+        a, b = ctx.paragraphs[q.para]
+        who = {m.who for m in ctx.mentions_in(a, b) if not ctx.inside_quote(m.start)}
+        return who.pop() if len(who) == 1 else None
+
+    sieve("continued", continued)
+    sieve("action-before", action)
+    sieve("vocative", vocative)
+    for _ in range(4):
+        sieve("alternation", alternation)
+    sieve("only-mention", only_mention)
+    sieve("continued", continued)
+
+    result = list(segments)
+    rules: dict[int, str] = {}
+    for q in quotes:
+        speaker = q.speaker if q.speaker is not None and q.speaker >= 0 else None
+        name = characters[speaker].name if speaker is not None else None
+        result[q.index] = replace(q.seg, speaker=name)
+        if q.rule is not None:
+            rules[q.index] = q.rule
+    return tuple(result), rules
+
+
+def _spread_in_paragraph(group: list[_Quote], rule: str) -> None:
+    """Quotes of one paragraph without their own attribution take the nearest one's."""
+    known = [q for q in group if q.rule is not None]
+    if not known:
+        return
+    for q in group:
+        if q.rule is None:
+            before = [k for k in known if k.seg.start < q.seg.start]
+            source = before[-1] if before else known[0]
+            q.speaker, q.rule = source.speaker, rule
 
 
 def attribute(
     book: Book, segments: tuple[Segment, ...], characters: tuple[Character, ...]
 ) -> tuple[Segment, ...]:
-    raise NotImplementedError
+    """Set ``speaker`` on every dialogue and thought segment to a character's name, or
+    None when no rule can tell; other segments are returned unchanged."""
+    return attribute_explained(book, segments, characters)[0]
+
+
+__all__ = ["attribute", "attribute_explained"]

@@ -1,9 +1,376 @@
-"""Book + segments -> characters: names, aliases, gender."""
+"""Book + segments -> characters: canonical names, aliases and gender, from the text alone.
+
+Also the name machinery attribution shares: titles, speech verbs and a mention finder.
+"""
 
 from __future__ import annotations
 
-from audiobook.models import Book, Character, Segment
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from audiobook.models import QUOTE_KINDS, Book, Character, Gender, Kind, Segment
+
+NARRATOR = "Narrator"
+"""Name given to a first-person narrator whose own name the text never reveals."""
+
+MALE_TITLES = frozenset(
+    "Mr Sir Lord Monsieur Captain Colonel General Major Father Brother Uncle Count Baron "
+    "Duke Prince King Master Signor Herr Don".split()
+)
+FEMALE_TITLES = frozenset(
+    "Mrs Miss Ms Mme Mlle Madame Mademoiselle Lady Mother Sister Aunt Countess Baroness "
+    "Duchess Princess Queen Dame Mistress Signora Frau Donna".split()
+)
+NEUTRAL_TITLES = frozenset("Dr Doctor Professor Prof Inspector Sergeant Rev Reverend Judge".split())
+TITLES = MALE_TITLES | FEMALE_TITLES | NEUTRAL_TITLES
+
+# Japanese honorifics in fan fiction ("Kakashi-sensei", "Naruto-kun") are part of how a
+# character is addressed, not a different person.
+HONORIFICS = ("sensei", "kun", "chan", "sama", "san", "senpai", "sempai", "dono", "nii", "nee")
+
+SPEECH_VERBS = frozenset(
+    """say says said saying ask asks asked asking reply replies replied cry cries cried
+    exclaim exclaims exclaimed answer answers answered continue continues continued add adds
+    added whisper whispers whispered mutter mutters muttered murmur murmurs murmured shout
+    shouts shouted call calls called begin begins began return returns returned observe
+    observes observed remark remarks remarked rejoin rejoined repeat repeats repeated
+    interrupt interrupts interrupted order orders ordered demand demands demanded inquire
+    inquires inquired enquire enquired explain explains explained declare declares declared
+    protest protested retort retorted respond responded suggest suggested admit admitted
+    insist insisted agree agreed went resume resumed pursue pursued persist persisted urge
+    urged mumble mumbled groan groaned sigh sighed laugh laughed gasp gasped scream
+    screamed yell yelled snap snapped growl growled hiss hissed breathe breathed stammer
+    stammered sob sobbed plead pleaded beg begged tell tells told think thinks thought
+    wonder wondered announce announced conclude concluded cry interpose interposed
+    exclaim object objected assent assented reason reasoned confess confessed shriek
+    shrieked roar roared bark barked whimper whimpered chuckle chuckled grumble grumbled
+    sneer sneered snarl snarled drawl drawled lament lamented note noted comment
+    commented point pointed warn warned write wrote read echo echoed venture ventured
+    correct corrected counter countered chime chimed put""".split()
+)
+
+MALE_PRONOUNS = frozenset({"he", "him", "his", "himself"})
+FEMALE_PRONOUNS = frozenset({"she", "her", "hers", "herself"})
+
+# Capitalised words that are never a character: calendar words, pronouns and the
+# words that most often open a sentence or a line of dialogue.
+NOT_NAMES = frozenset(
+    """Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April
+    May June July August September October November December Christmas Easter God Heaven
+    Lord Lady Sir Madam Madame Mister Miss Mrs Mr Dr I I'm I'll I've I'd Oh Ah Yes No Well
+    Why What Who How When Where The A An And But Or If Then So Not Do Does Did Is Are Was
+    Were Have Has Had Will Would Shall Should Can Could May Might Must He She It They We You
+    His Her Its Their Our Your My Me Him Them Us This That These Those There Here Chapter
+    Book Part Volume Mamma Mama Papa Mother Father Aunt Uncle Sister Brother Dear Good
+    Thank Thanks Please Hello Goodbye Come Go Let Look Say Tell English French German
+    Italian Spanish Russian American British Christian Indian Street Road Square Park Hall
+    House Church Court Hotel Lane Hill Place Abbey Castle Bridge River Station Mount Lake
+    Sunday Monsieur Mademoiselle Captain Colonel General Major Professor Doctor Inspector
+    Sergeant Prince Princess King Queen Count Countess Baron Duke Duchess Miss Mme Mlle
+    Ms Yeah Okay OK Hey Hi Hmm Huh Sure Sorry Nothing Everything Everyone Someone Nobody
+    Somebody Everybody Anyone Anybody One Two Three First Second Last Next Now Just Even
+    Still Yet After Before Because Although Though While Until Since As At In On Of To For
+    With Without From By Into About Over Under Perhaps Maybe Only All Some Any Each Every
+    Both Neither Either Such Very Much Many Most More Less Ah Alas Dear Indeed Certainly
+    Really Of Course Nonetheless However Meanwhile Besides Otherwise Instead Suddenly
+    Sensei Kun Chan Sama San Hokage Ninja""".split()
+)
+
+# A short list of common first names for gender when the text gives no pronoun.
+MALE_NAMES = frozenset(
+    """James John Robert Michael William David Richard Joseph Thomas Charles Christopher
+    Daniel Matthew Anthony Mark Donald Steven Paul Andrew Joshua Kenneth Kevin Brian George
+    Edward Ronald Timothy Jason Jeffrey Ryan Jacob Gary Nicholas Eric Jonathan Stephen Larry
+    Justin Scott Brandon Benjamin Samuel Frank Gregory Raymond Alexander Patrick Jack Dennis
+    Jerry Tyler Aaron Henry Douglas Peter Adam Nathan Zachary Walter Kyle Harold Carl Arthur
+    Gerald Roger Keith Jeremy Lawrence Sean Christian Albert Joe Ethan Austin Jesse Willie
+    Billy Bryan Bruce Ralph Roy Louis Eugene Philip Harry Fred Frederick Alfred Herbert
+    Hugh Ned Tom Tim Bob Bill Will Dick Jim Jimmy Ted Charlie Sam Ben Dan Max Leo Oliver
+    Harry Edmund Edgar Francis Lewis Gilbert Matthew Jake Robin Ronnie Dorian Basil Alan
+    Jonas Ivan Alexei Sergei Nikolai Pierre Jean Jacques Antoine Hans Karl Carlo Giovanni
+    Luke Mike Nick Steve Tony Victor Vincent Wallace Wilfred Percy Reginald Cecil Cyril
+    Lucas Noah Liam Mason Logan Elijah Owen Caleb Dylan Isaac Gabriel Connor Evan Hunter
+    Ron Neville""".split()
+)
+FEMALE_NAMES = frozenset(
+    """Mary Patricia Jennifer Linda Elizabeth Barbara Susan Jessica Sarah Karen Nancy Lisa
+    Betty Margaret Sandra Ashley Kimberly Emily Donna Michelle Dorothy Carol Amanda Melissa
+    Deborah Stephanie Rebecca Sharon Laura Cynthia Kathleen Amy Shirley Angela Helen Anna
+    Brenda Pamela Nicole Emma Samantha Katherine Christine Debra Rachel Catherine Carolyn
+    Janet Ruth Maria Heather Diane Virginia Julie Joyce Victoria Olivia Kelly Christina
+    Lauren Joan Evelyn Judith Megan Cheryl Andrea Hannah Martha Jacqueline Frances Gloria
+    Ann Anne Teresa Kathryn Sara Janice Jean Alice Madison Doris Abigail Julia Judy Grace
+    Denise Amber Marilyn Beverly Danielle Theresa Sophia Marie Diana Brittany Natalie
+    Isabella Charlotte Rose Alexis Kayla Lucy Lucie Jane Eliza Lizzy Kitty Lydia Jenny Jenny
+    Harriet Fanny Marianne Elinor Eleanor Louisa Isabel Isabelle Caroline Georgiana
+    Sophie Sophy Cecily Cecilia Matilda Edith Ethel Florence Mabel Maud Agnes Beatrice
+    Clara Clarissa Daisy Lily Lilian Lillian Ellen Ella Nora Polly Molly Meg Bella
+    Kate Katie Betsy Bessy Maggie Peggy Sally Susie Nelly Dolly Annie Amelia Adela
+    Adele Harriett Henrietta Lavinia Olga Natasha Tatiana Paulina Polina Anastasia
+    Hermione Ginny Luna""".split()
+)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A character named in the text: offsets of the name and the character's index."""
+
+    start: int
+    end: int
+    who: int
+
+
+def title_gender(title: str) -> Gender:
+    title = title.rstrip(".")
+    if title in MALE_TITLES:
+        return Gender.MALE
+    if title in FEMALE_TITLES:
+        return Gender.FEMALE
+    return Gender.UNKNOWN
+
+
+def _strip_honorific(name: str) -> str:
+    for suffix in HONORIFICS:
+        if name.endswith("-" + suffix):
+            return name[: -len(suffix) - 1]
+    return name
+
+
+def alias_forms(characters: tuple[Character, ...]) -> dict[str, int]:
+    """Every written form that names exactly one character -> the character's index.
+
+    Besides the given names and aliases, a first or last name taken from a longer
+    alias is added when no other character could be meant by it, and a title + last
+    name ("Mr. Weston") is written with and without the full stop.
+    """
+    forms: dict[str, set[int]] = defaultdict(set)
+    given: dict[str, set[int]] = defaultdict(set)
+    for i, character in enumerate(characters):
+        for alias in (character.name, *character.aliases):
+            alias = alias.strip()
+            if not alias:
+                continue
+            given[alias].add(i)
+            base = _strip_honorific(alias)
+            given[base].add(i)
+            words = base.replace(".", ". ").split()
+            titled = bool(words) and words[0].rstrip(".") in TITLES
+            if titled:
+                given[base.replace(".", "")].add(i)
+                given[re.sub(r"\b(Mr|Mrs|Ms|Dr|St)\b(?!\.)", r"\1.", base)].add(i)
+                words = words[1:]
+            if len(words) >= 2 or (titled and words):
+                for word in {words[0], words[-1]} if len(words) >= 2 else {words[-1]}:
+                    if word[:1].isupper() and word not in NOT_NAMES and len(word) > 1:
+                        forms[word].add(i)
+    result = {form: next(iter(who)) for form, who in given.items() if len(who) == 1}
+    for form, who in forms.items():
+        if len(who) == 1 and form not in given:
+            result[form] = next(iter(who))
+    return result
+
+
+def find_mentions(text: str, characters: tuple[Character, ...]) -> list[Mention]:
+    """Every place a character is named, longest form first, honorifics included."""
+    forms = alias_forms(characters)
+    if not forms:
+        return []
+    ordered = sorted(forms, key=len, reverse=True)
+    suffix = "|".join(HONORIFICS)
+    pattern = re.compile(
+        r"(?<![\w-])(" + "|".join(re.escape(f) for f in ordered) + rf")(?:-(?:{suffix}))?(?![\w])"
+    )
+    return [Mention(m.start(), m.end(), forms[m.group(1)]) for m in pattern.finditer(text)]
+
+
+_WORD = r"[A-Z][a-z]+(?:['’][A-Z][a-z]+|[A-Z][a-z]+)?"
+_TITLE_RE = "|".join(sorted(TITLES, key=len, reverse=True))
+_CANDIDATE = re.compile(
+    rf"(?<![\w.'’-])(?:(?P<title>{_TITLE_RE})\.?\s+)?"
+    rf"(?P<name>{_WORD}(?:[ \t]+{_WORD})*)(?:-(?:{'|'.join(HONORIFICS)}))?(?![\w'’])"
+)
+_LOWER_WORD = re.compile(r"\b[a-z][a-z]+\b")
+_SENTENCE_START = re.compile(r"(?:^|[.!?…]['\"’”)]*\s+|[\"“‘'(—]\s*|\n\s*)$")
+_PRONOUN = re.compile(r"\b(he|him|his|himself|she|her|hers|herself)\b", re.IGNORECASE)
+_FIRST_PERSON = re.compile(r"\b(I|me|my|myself)\b")
+_SPEECH_NEAR = re.compile(
+    r"^\s+(?:\w+ly\s+)?(" + "|".join(sorted(SPEECH_VERBS, key=len, reverse=True)) + r")\b"
+)
+_PLACE_PREP = re.compile(r"\b(in|at|to|from|into|near|of|towards?)\s+$")
+
+
+@dataclass
+class _Entity:
+    title: str
+    words: tuple[str, ...]
+    count: int = 0
+    person: int = 0
+    place: int = 0
+    male: int = 0
+    female: int = 0
+    forms: Counter[str] | None = None
+
+
+def _narration_text(book: Book, segments: tuple[Segment, ...]) -> str:
+    # Name discovery reads narration only where possible: dialogue is full of
+    # exclamations and capitalised common words that are not people.
+    parts = [book.document.text[s.start : s.end] for s in segments if s.kind == Kind.NARRATION]
+    return "\n".join(parts) if parts else book.document.text
 
 
 def find_characters(book: Book, segments: tuple[Segment, ...]) -> tuple[Character, ...]:
-    raise NotImplementedError
+    """Characters named in the story, most mentioned first, plus a first-person narrator."""
+    text = book.document.text
+    lower_counts = Counter(m.group(0) for m in _LOWER_WORD.finditer(text))
+    entities: dict[tuple[str, tuple[str, ...]], _Entity] = {}
+    for match in _CANDIDATE.finditer(text):
+        title = match.group("title") or ""
+        words = match.group("name").split()
+        sentence_start = not title and bool(_SENTENCE_START.search(text, 0, match.start()))
+        # Drop leading words that are ordinary words capitalised by position.
+        while words and (
+            words[0] in NOT_NAMES
+            or (not title and lower_counts[words[0].lower()] > 2 * _name_hint(words[0]))
+        ):
+            words = words[1:]
+            sentence_start = False
+        if not words or any(w in NOT_NAMES for w in words) or len(words) > 3:
+            continue
+        key = (title, tuple(words))
+        entity = entities.setdefault(key, _Entity(title, tuple(words), forms=Counter()))
+        entity.count += 1
+        assert entity.forms is not None
+        entity.forms[match.group(0)] += 1
+        after = text[match.end() : match.end() + 40]
+        before = text[max(0, match.start() - 30) : match.start()]
+        if _SPEECH_NEAR.match(after) or re.search(r"\b(said|cried|asked|replied)\s+$", before):
+            entity.person += 2
+        if title:
+            entity.person += 2
+        if _PLACE_PREP.search(before) and not sentence_start:
+            entity.place += 1
+        pronoun = _PRONOUN.search(text, match.end(), match.end() + 120)
+        if pronoun:
+            if pronoun.group(1).lower() in MALE_PRONOUNS:
+                entity.male += 1
+            else:
+                entity.female += 1
+    characters = _merge(entities, lower_counts)
+    if _is_first_person(book, segments):
+        characters.append(Character(NARRATOR, ("I",), Gender.UNKNOWN))
+    return tuple(characters)
+
+
+def _name_hint(word: str) -> int:
+    return 1000 if word in MALE_NAMES or word in FEMALE_NAMES else 0
+
+
+def _gender_of(entity: _Entity, extra: Iterable[_Entity]) -> Gender:
+    votes = title_gender(entity.title)
+    if votes is not Gender.UNKNOWN:
+        return votes
+    male = entity.male + sum(e.male for e in extra)
+    female = entity.female + sum(e.female for e in extra)
+    for e in (entity, *extra):
+        g = title_gender(e.title)
+        if g is Gender.MALE:
+            male += 5
+        elif g is Gender.FEMALE:
+            female += 5
+    first = entity.words[0]
+    if first in MALE_NAMES:
+        male += 3
+    elif first in FEMALE_NAMES:
+        female += 3
+    if male >= 2 * female and male >= 2:
+        return Gender.MALE
+    if female >= 2 * male and female >= 2:
+        return Gender.FEMALE
+    return Gender.UNKNOWN
+
+
+def _merge(
+    entities: dict[tuple[str, tuple[str, ...]], _Entity], lower: Counter[str]
+) -> list[Character]:
+    """Group name forms into characters: full names absorb their first names, and
+    titled surnames join the one full name of matching gender that carries them."""
+    people = [e for e in entities.values() if e.place * 2 < e.count + e.person]
+    people.sort(key=lambda e: (-len(e.words), -e.count))
+    groups: list[list[_Entity]] = []
+    by_word: dict[str, list[int]] = defaultdict(list)
+    for e in people:
+        target: int | None = None
+        g = title_gender(e.title)
+        if len(e.words) >= 2:
+            full = [i for i, grp in enumerate(groups) if grp[0].words == e.words]
+            target = full[0] if full else None
+        else:
+            word = e.words[0]
+            # A married title names the wife of the family, seldom a daughter whose full
+            # name is in the text; other titles join the one member of their gender.
+            options = [
+                i
+                for i in by_word.get(word, [])
+                if e.title not in ("Mrs", "Lady", "Madame", "Mme")
+                and (
+                    g is Gender.UNKNOWN
+                    or _gender_of(groups[i][0], groups[i][1:]) in (Gender.UNKNOWN, g)
+                )
+            ]
+            # A surname shared by a family stays apart unless a title picks one member.
+            options = sorted(set(options))
+            if len(options) == 1:
+                target = options[0]
+        if target is None:
+            groups.append([e])
+            target = len(groups) - 1
+        else:
+            groups[target].append(e)
+        for word in e.words:
+            if target not in by_word[word]:
+                by_word[word].append(target)
+    characters = []
+    for grp in groups:
+        total = sum(e.count for e in grp)
+        person = sum(e.person for e in grp)
+        pronouns = sum(e.male + e.female for e in grp)
+        if total < 3 or not (person >= 2 or _name_hint(grp[0].words[0]) or pronouns >= total * 0.6):
+            continue
+        best = max(grp, key=lambda e: (e.count + 3 * len(e.words), len(e.words)))
+        name = _display(best)
+        aliases = sorted({_display(e) for e in grp} - {name})
+        characters.append((total, Character(name, tuple(aliases), _gender_of(best, grp))))
+    characters.sort(key=lambda pair: -pair[0])
+    return [c for _, c in characters]
+
+
+def _group_title_gender(group: list[_Entity]) -> Gender:
+    for e in group:
+        g = title_gender(e.title)
+        if g is not Gender.UNKNOWN:
+            return g
+    return Gender.UNKNOWN
+
+
+def _display(e: _Entity) -> str:
+    title = e.title
+    if title in {"Mr", "Mrs", "Ms", "Dr", "St"}:
+        title += "."
+    return " ".join(([title] if title else []) + list(e.words))
+
+
+def _is_first_person(book: Book, segments: tuple[Segment, ...]) -> bool:
+    """Narration that says "I" often enough is told by one of the characters."""
+    text = book.document.text
+    words = first = 0
+    for s in segments:
+        if s.kind is Kind.NARRATION:
+            piece = text[s.start : s.end]
+            words += piece.count(" ") + 1
+            first += len(_FIRST_PERSON.findall(piece))
+    return words > 0 and first / words > 0.01
+
+
+__all__ = ["NARRATOR", "QUOTE_KINDS", "Mention", "alias_forms", "find_characters", "find_mentions"]

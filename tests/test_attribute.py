@@ -1,0 +1,193 @@
+"""Attribution rules, each on a short passage shaped like the case it is for."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from audiobook.attribute import attribute, attribute_explained
+from audiobook.models import (
+    Book,
+    Chapter,
+    Character,
+    Document,
+    Gender,
+    Kind,
+    Paragraph,
+    Scene,
+    Segment,
+)
+
+KAKASHI = Character("Kakashi", ("Hatake Kakashi", "Kakashi-sensei"), Gender.MALE)
+GAI = Character("Gai", (), Gender.MALE)
+SASUKE = Character("Sasuke", ("Uchiha Sasuke",), Gender.MALE)
+ITACHI = Character("Itachi", (), Gender.MALE)
+NARUTO = Character("Naruto", ("Naruto-kun",), Gender.MALE)
+SAKURA = Character("Sakura", (), Gender.FEMALE)
+ELIZABETH = Character("Elizabeth", ("Lizzy", "Elizabeth Bennet"), Gender.FEMALE)
+MR_BENNET = Character("Mr. Bennet", (), Gender.MALE)
+MRS_BENNET = Character("Mrs. Bennet", (), Gender.FEMALE)
+
+_QUOTE = re.compile(r"\"([^\"]*)\"|(?<!\w)'([^']*?)'(?!\w)|“([^”]*)”")
+
+
+def passage(text: str) -> tuple[Book, tuple[Segment, ...]]:
+    """A one-scene book whose quotes (straight, curly or single) are dialogue segments."""
+    paragraphs = tuple(
+        Paragraph(m.start(), m.end()) for m in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]*)*", text)
+    )
+    segments: list[Segment] = []
+    for number, p in enumerate(paragraphs):
+        last = p.start
+        for m in _QUOTE.finditer(text, p.start, p.end):
+            group = next(g for g in (1, 2, 3) if m.group(g) is not None)
+            a, b = m.start(group), m.end(group)
+            if a > last:
+                segments.append(Segment(Kind.NARRATION, last, a, paragraph=number))
+            segments.append(Segment(Kind.DIALOGUE, a, b, paragraph=number))
+            last = b
+        if p.end > last:
+            segments.append(Segment(Kind.NARRATION, last, p.end, paragraph=number))
+    scene = Scene(0, len(text), paragraphs)
+    book = Book(Document(text), "t", None, None, (Chapter("c", 0, len(text), None, (scene,)),))
+    return book, tuple(segments)
+
+
+def speakers(text: str, *characters: Character) -> list[str | None]:
+    book, segments = passage(text)
+    return [s.speaker for s in attribute(book, segments, characters) if s.kind is Kind.DIALOGUE]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"Get me out of here," Kakashi said.',
+        '"Get me out of here," said Kakashi.',
+        '"Get me out of here," Kakashi muttered.',
+        'Kakashi said, "Get me out of here."',
+        'Kakashi muttered "Get me out of here."',
+        '"Get me out of here," said Kakashi-sensei quietly.',
+        '"Get me out of here," Hatake Kakashi said.',
+        '"Get me out," Kakashi, with a sigh, said.',
+    ],
+)
+def test_named_speaker_with_speech_verb_either_side(text: str) -> None:
+    assert speakers(text, KAKASHI, GAI) == ["Kakashi"]
+
+
+def test_name_inside_quote_is_not_its_speaker() -> None:
+    text = '"Gai is late again," said Kakashi.'
+    assert speakers(text, KAKASHI, GAI) == ["Kakashi"]
+
+
+def test_pronoun_resolves_to_salient_subject_not_object() -> None:
+    # Seed: Gai is named in the sentence, but as the object; Kakashi is the subject.
+    text = (
+        "Kakashi knew that with Sakura out of the way there was no one left.\n\n"
+        'He turned to Gai with a serious look. "Get me out of here," he ordered'
+    )
+    assert speakers(text, KAKASHI, GAI, SAKURA) == ["Kakashi"]
+
+
+def test_pronoun_before_quote_resolves_past_a_later_object_name() -> None:
+    # Seed: Itachi is named after Sasuke, but Sasuke is the scene's subject.
+    text = (
+        "Why? Sasuke didn't know why.\n\n"
+        "So much for avenging Itachi.\n\n"
+        "That's what he should say, again.\n\n"
+        'Instead, he gathered the necessary air and muttered "I love you, dobe."'
+    )
+    assert speakers(text, SASUKE, ITACHI, NARUTO) == ["Sasuke"]
+
+
+def test_possessive_subject_makes_the_owner_salient() -> None:
+    # Seed: "Naruto's reddening eyes" is the subject, so "he" is Naruto.
+    text = (
+        "Sasuke fought for another breath, holding him above Naruto.\n\n"
+        "Naruto's reddening eyes were panicked. A thousand inquiries were at the tip of his "
+        'tongue…but all he could manage was "Why?"'
+    )
+    assert speakers(text, SASUKE, NARUTO) == ["Naruto"]
+
+
+def test_indefinite_speaker_is_unknown_even_with_a_name_inside() -> None:
+    # Seed: "someone would say" — nobody we know; Naruto is named inside, Kakashi after.
+    text = (
+        "Kakashi could practically feel the discontent. It was often that someone would say; "
+        "'if Naruto were here this would never have happened. We need Naruto,' to his "
+        "friends, speaking especially loud so that Kakashi would hear it."
+    )
+    assert speakers(text, KAKASHI, NARUTO) == [None]
+
+
+def test_unattributed_quotes_are_none() -> None:
+    assert speakers('"Nobody knows who says this."', KAKASHI) == [None]
+
+
+def test_other_quotes_of_a_paragraph_share_its_speaker() -> None:
+    text = '"Well," said Elizabeth, "I never."'
+    assert speakers(text, ELIZABETH, MR_BENNET) == ["Elizabeth", "Elizabeth"]
+
+
+def test_vocative_names_the_next_speaker() -> None:
+    text = (
+        '"Mr. Bennet, have you heard that Netherfield is let at last?" said Mrs. Bennet.\n\n'
+        '"I have not."'
+    )
+    assert speakers(text, MR_BENNET, MRS_BENNET) == ["Mrs. Bennet", "Mr. Bennet"]
+
+
+def test_two_speakers_alternate_through_a_conversation() -> None:
+    text = (
+        '"Is it far?" asked Elizabeth.\n\n'
+        '"Three miles," said Mr. Bennet.\n\n'
+        '"Then I shall walk."\n\n'
+        '"In this weather?"\n\n'
+        '"Certainly."'
+    )
+    assert speakers(text, ELIZABETH, MR_BENNET) == [
+        "Elizabeth",
+        "Mr. Bennet",
+        "Elizabeth",
+        "Mr. Bennet",
+        "Elizabeth",
+    ]
+
+
+def test_subject_of_action_before_quote() -> None:
+    text = 'Elizabeth smiled at Mr. Bennet. "You are too kind."'
+    assert speakers(text, ELIZABETH, MR_BENNET) == ["Elizabeth"]
+
+
+def test_only_character_in_paragraph() -> None:
+    text = 'With a glance at the window, and a laugh for Elizabeth: "Not yet."'
+    assert speakers(text, ELIZABETH, MR_BENNET) == ["Elizabeth"]
+
+
+def test_single_quoted_thought_takes_the_point_of_view_character() -> None:
+    text = "Kakashi woke in a hospital bed.\n\n'I have to get out,' he thought."
+    assert speakers(text, KAKASHI, SAKURA) == ["Kakashi"]
+
+
+def test_first_person_narrator() -> None:
+    narrator = Character("Narrator", ("I",))
+    text = '"Where are we going?" I asked. I looked at Gai and my heart sank.'
+    assert speakers(text, narrator, GAI) == ["Narrator"]
+
+
+def test_works_with_no_characters_and_leaves_other_segments_alone() -> None:
+    book, segments = passage('Rain fell. "Who is there?" said a voice.')
+    out = attribute(book, segments, ())
+    assert [s.speaker for s in out] == [None, None, None]
+    assert [s for s in out if s.kind is Kind.NARRATION] == [
+        s for s in segments if s.kind is Kind.NARRATION
+    ]
+
+
+def test_every_attributed_segment_names_its_rule() -> None:
+    book, segments = passage('"Yes," said Elizabeth.')
+    out, rules = attribute_explained(book, segments, (ELIZABETH,))
+    (quote,) = (i for i, s in enumerate(out) if s.kind is Kind.DIALOGUE)
+    assert rules == {quote: "explicit-after-inverted"}
+    assert out[quote].speaker == "Elizabeth"

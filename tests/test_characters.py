@@ -1,0 +1,95 @@
+"""Character discovery: names, aliases, gender, non-persons and the first-person narrator."""
+
+from __future__ import annotations
+
+from audiobook.characters import NARRATOR, alias_forms, find_characters, find_mentions
+from audiobook.models import Character, Gender, Kind
+from tests.test_attribute import passage
+
+
+def characters(text: str) -> dict[str, Character]:
+    book, segments = passage(text)
+    return {c.name: c for c in find_characters(book, segments)}
+
+
+STORY = """Hatake Kakashi stood at the gate. Kakashi looked at the road; he was tired.
+
+"Late again," said Kakashi-sensei. Naruto laughed, and he waved at Sakura.
+
+Sakura frowned. She said nothing to Naruto, but she smiled at Kakashi.
+
+"Naruto-kun!" cried Sakura. Naruto ran to Konoha, and he ran fast.
+
+On Monday they walked to Konoha. In Konoha it rained. Naruto said he was hungry.
+
+"Kakashi," said Sakura, "where is Naruto?" She looked around; Konoha was quiet.
+"""
+
+
+def test_names_merge_with_family_names_and_honorifics() -> None:
+    found = characters(STORY)
+    assert "Kakashi" in found or "Hatake Kakashi" in found
+    kakashi = found.get("Kakashi") or found["Hatake Kakashi"]
+    assert {"Kakashi", "Hatake Kakashi"} <= {kakashi.name, *kakashi.aliases}
+    assert "Naruto" in found and "Sakura" in found
+
+
+def test_places_days_and_sentence_openers_are_dropped() -> None:
+    found = characters(STORY)
+    assert not {"Konoha", "Monday", "On", "In", "Late"} & set(found)
+
+
+def test_gender_from_pronouns_near_mentions() -> None:
+    found = characters(STORY)
+    assert found["Naruto"].gender is Gender.MALE
+    assert found["Sakura"].gender is Gender.FEMALE
+
+
+def test_titles_give_gender_and_keep_families_apart() -> None:
+    text = (
+        "Mr. Bennet read. Mrs. Bennet talked. Mr. Bennet said nothing. "
+        "Mrs. Bennet said a great deal. Mr. Bennet sighed, and Mrs. Bennet wept. "
+        "Elizabeth Bennet laughed. Elizabeth said she would walk. Elizabeth walked."
+    )
+    found = characters(text)
+    assert found["Mr. Bennet"].gender is Gender.MALE
+    assert found["Mrs. Bennet"].gender is Gender.FEMALE
+    assert "Elizabeth Bennet" in found
+    assert "Elizabeth" in found["Elizabeth Bennet"].aliases
+
+
+def test_first_person_narrator_is_a_character() -> None:
+    text = (
+        "I walked to the station. I was early, and my train was late. I sat down.\n\n"
+        '"Are you waiting?" asked Gai. Gai sat down by me, and he smiled. Gai was kind.'
+    )
+    found = characters(text)
+    assert NARRATOR in found
+
+
+def test_third_person_story_has_no_narrator() -> None:
+    assert NARRATOR not in characters(STORY)
+
+
+def test_mentions_use_derived_first_and_last_names_only_when_unambiguous() -> None:
+    cast = (
+        Character("Emma Woodhouse", ("Miss Woodhouse",)),
+        Character("Mr. Woodhouse"),
+        Character("Frank Churchill"),
+    )
+    forms = alias_forms(cast)
+    assert forms["Emma"] == 0 and forms["Frank"] == 2 and forms["Churchill"] == 2
+    assert "Woodhouse" not in forms  # two Woodhouses: a bare surname could be either
+    assert forms["Mr Woodhouse"] == 1
+    text = "Emma met Mr. Woodhouse and Frank."
+    assert [(text[m.start : m.end], m.who) for m in find_mentions(text, cast)] == [
+        ("Emma", 0),
+        ("Mr. Woodhouse", 1),
+        ("Frank", 2),
+    ]
+
+
+def test_no_text_no_characters() -> None:
+    book, segments = passage("")
+    assert find_characters(book, segments) == ()
+    assert all(s.kind is Kind.NARRATION for s in segments)
