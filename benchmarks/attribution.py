@@ -1,0 +1,301 @@
+"""Quote detection and speaker attribution measured on PDNC novels.
+
+    python benchmarks/attribution.py PDNC_DIR [--novels A,B] [--cast-from-gold] [--gold-quotes]
+
+Prints one row per novel and the micro average: detection precision/recall/F1 on exact
+sub-quote spans, attribution accuracy overall and per quote type, speaker-gender accuracy,
+and the precision of each attribution rule. ``--cast-from-gold`` hands the annotated
+character list in as a cast file; without it the tool finds characters itself.
+``--gold-quotes`` (development only) attributes segments built from the gold spans.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import bisect
+import csv
+import json
+import re
+import sys
+import tempfile
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from audiobook.attribute import attribute_explained
+from audiobook.characters import find_characters
+from audiobook.models import (
+    QUOTE_KINDS,
+    Book,
+    Chapter,
+    Character,
+    Document,
+    Gender,
+    Kind,
+    Paragraph,
+    Scene,
+    Segment,
+)
+
+TYPES = ("Explicit", "Anaphoric", "Implicit")
+_GENDERS = {"M": Gender.MALE, "F": Gender.FEMALE}
+
+
+@dataclass
+class GoldQuote:
+    spans: list[tuple[int, int]]
+    speaker: frozenset[str]
+    gender: Gender
+    kind: str
+
+
+@dataclass
+class Score:
+    novel: str
+    seconds: float = 0.0
+    true_spans: int = 0
+    predicted_spans: int = 0
+    gold_spans: int = 0
+    right: Counter[str] = field(default_factory=Counter)
+    total: Counter[str] = field(default_factory=Counter)
+    gender_right: int = 0
+    gender_total: int = 0
+    rule_right: Counter[str] = field(default_factory=Counter)
+    rule_total: Counter[str] = field(default_factory=Counter)
+
+    def add(self, other: Score) -> None:
+        for name in ("seconds", "true_spans", "predicted_spans", "gold_spans"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.gender_right += other.gender_right
+        self.gender_total += other.gender_total
+        for name in ("right", "total", "rule_right", "rule_total"):
+            getattr(self, name).update(getattr(other, name))
+
+
+def _norm(name: str) -> str:
+    return " ".join(name.replace(".", "").split()).lower()
+
+
+def load_gold(
+    folder: Path,
+) -> tuple[str, list[Character], dict[str, frozenset[str]], list[GoldQuote]]:
+    text = (folder / "novel_text.txt").read_text(encoding="utf-8")
+    characters: list[Character] = []
+    aliases_of: dict[str, frozenset[str]] = {}
+    genders: dict[str, Gender] = {}
+    with open(folder / "character_info.csv", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            main = row["Main Name"].strip()
+            aliases = {a.strip() for a in ast.literal_eval(row["Aliases"]) if a.strip()} | {main}
+            gender = _GENDERS.get(row["Gender"].strip(), Gender.UNKNOWN)
+            characters.append(Character(main, tuple(sorted(aliases - {main})), gender))
+            names = frozenset(_norm(a) for a in aliases)
+            for a in aliases:
+                aliases_of[_norm(a)] = names
+                genders[_norm(a)] = gender
+    quotes = []
+    with open(folder / "quotation_info.csv", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            spans = [tuple(s) for s in json.loads(row["quoteByteSpans"])]
+            speaker = _norm(row["speaker"])
+            quotes.append(
+                GoldQuote(
+                    [(a, b) for a, b in spans],
+                    aliases_of.get(speaker, frozenset({speaker})),
+                    genders.get(speaker, Gender.UNKNOWN),
+                    row["quoteType"],
+                )
+            )
+    return text, characters, aliases_of, quotes
+
+
+def _strip(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
+
+
+def _gold_segments(book: Book, quotes: list[GoldQuote]) -> tuple[Segment, ...]:
+    """Development stand-in for segment.py: dialogue at the gold spans, narration between."""
+    spans = sorted({s for q in quotes for s in q.spans})
+    paragraphs = book.chapters[0].scenes[0].paragraphs
+    starts = [p.start for p in paragraphs]
+    out: list[Segment] = []
+    last = 0
+    for a, b in spans:
+        if a < last:
+            continue
+        if a > last:
+            out.append(
+                Segment(Kind.NARRATION, last, a, paragraph=bisect.bisect_right(starts, last))
+            )
+        out.append(Segment(Kind.DIALOGUE, a, b, paragraph=bisect.bisect_right(starts, a)))
+        last = b
+    out.append(Segment(Kind.NARRATION, last, len(book.document.text)))
+    return tuple(out)
+
+
+def _plain_book(text: str) -> Book:
+    paragraphs = tuple(
+        Paragraph(m.start(), m.end()) for m in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]*)*", text)
+    )
+    scene = Scene(0, len(text), paragraphs)
+    chapter = Chapter("", 0, len(text), None, (scene,))
+    return Book(Document(text), "", None, None, (chapter,))
+
+
+def _stages(path: Path, cast: list[Character] | None, gold_quotes: list[GoldQuote] | None):
+    """Run the text stages; through the pipeline once it exists, else stage by stage."""
+    if gold_quotes is not None:
+        book = _plain_book(path.read_text(encoding="utf-8"))
+        segments = _gold_segments(book, gold_quotes)
+    else:
+        from audiobook import read, segment, structure
+
+        book = structure.structure(read.read(path))
+        segments = segment.segment(book)
+    characters = tuple(cast) if cast is not None else find_characters(book, segments)
+    attributed, rules = attribute_explained(book, segments, characters)
+    return book, attributed, rules, characters
+
+
+def score_novel(folder: Path, cast_from_gold: bool, gold_quotes: bool) -> Score:
+    started = time.perf_counter()
+    text, gold_chars, _, quotes = load_gold(folder)
+    _ = text
+    path = folder / "novel_text.txt"
+    cast = _cast_via_file(gold_chars) if cast_from_gold else None
+    book, segments, rules, characters = _stages(path, cast, quotes if gold_quotes else None)
+    text = book.document.text
+    score = Score(folder.name)
+    predicted = {}
+    for i, s in enumerate(segments):
+        if s.kind in QUOTE_KINDS:
+            a, b = _strip(text, s.start, s.end)
+            if a < b:
+                predicted[(a, b)] = i
+    gold_spans = {_strip(text, a, b) for q in quotes for a, b in q.spans}
+    score.true_spans = len(gold_spans & set(predicted))
+    score.predicted_spans = len(predicted)
+    score.gold_spans = len(gold_spans)
+
+    names = {c.name: frozenset(_norm(x) for x in (c.name, *c.aliases)) for c in characters}
+    gender = {c.name: c.gender for c in characters}
+    quote_segs = sorted(
+        (s.start, s.end, i) for i, s in enumerate(segments) if s.kind in QUOTE_KINDS
+    )
+    starts = [a for a, _, _ in quote_segs]
+    for q in quotes:
+        overlap: Counter[int] = Counter()
+        for a, b in q.spans:
+            k = max(0, bisect.bisect_right(starts, a) - 1)
+            while k < len(quote_segs) and quote_segs[k][0] < b:
+                sa, sb, i = quote_segs[k]
+                if min(b, sb) > max(a, sa):
+                    overlap[i] += min(b, sb) - max(a, sa)
+                k += 1
+        best = overlap.most_common(1)[0][0] if overlap else None
+        speaker = segments[best].speaker if best is not None else None
+        right = speaker is not None and bool(names[speaker] & q.speaker)
+        score.total[q.kind] += 1
+        score.right[q.kind] += right
+        if best is not None and best in rules:
+            score.rule_total[rules[best]] += 1
+            score.rule_right[rules[best]] += right
+        if q.gender in (Gender.MALE, Gender.FEMALE):
+            score.gender_total += 1
+            score.gender_right += speaker is not None and gender[speaker] is q.gender
+    score.seconds = time.perf_counter() - started
+    return score
+
+
+def _cast_via_file(characters: list[Character]) -> list[Character]:
+    """The gold list, through the cast-file loader when it exists (the published setting)."""
+    try:
+        from audiobook.cast import load_cast_file  # type: ignore[attr-defined]
+    except ImportError:
+        return characters
+    lines = ['narrator = "narrator"', ""]
+    for c in characters:
+        lines += [
+            "[[characters]]",
+            f"name = {json.dumps(c.name)}",
+            f"aliases = {json.dumps(list(c.aliases))}",
+            f'gender = "{c.gender.value}"',
+            "",
+        ]
+    with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
+        f.write("\n".join(lines))
+    try:
+        loaded = load_cast_file(Path(f.name))
+    finally:
+        Path(f.name).unlink()
+    found = getattr(loaded, "characters", loaded)
+    return list(found)
+
+
+def _pct(a: float, b: float) -> str:
+    return f"{100 * a / b:5.1f}" if b else "   - "
+
+
+def _row(s: Score) -> str:
+    p = s.true_spans / s.predicted_spans if s.predicted_spans else 0.0
+    r = s.true_spans / s.gold_spans if s.gold_spans else 0.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    cells = [f"{100 * p:5.1f}", f"{100 * r:5.1f}", f"{100 * f1:5.1f}"]
+    cells.append(_pct(sum(s.right.values()), sum(s.total.values())))
+    cells += [_pct(s.right[t], s.total[t]) for t in TYPES]
+    cells.append(_pct(s.gender_right, s.gender_total))
+    cells.append(f"{s.seconds:5.1f}")
+    return f"| {s.novel:<28} | " + " | ".join(cells) + " |"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("pdnc", type=Path)
+    parser.add_argument("--novels", default="")
+    parser.add_argument("--cast-from-gold", action="store_true")
+    parser.add_argument("--gold-quotes", action="store_true")
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args(argv)
+    folders = sorted(p for p in args.pdnc.iterdir() if (p / "quotation_info.csv").exists())
+    if args.novels:
+        wanted = set(args.novels.split(","))
+        folders = [p for p in folders if p.name in wanted]
+    started = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        scores = list(
+            pool.map(
+                score_novel,
+                folders,
+                [args.cast_from_gold] * len(folders),
+                [args.gold_quotes] * len(folders),
+            )
+        )
+    total = Score("micro average")
+    head = ["det P", "det R", "det F1", "attr", "expl", "anap", "impl", "gender", "secs"]
+    print(f"| {'novel':<28} | " + " | ".join(f"{h:>5}" for h in head) + " |")
+    print("|" + "---|" * 10)
+    for s in scores:
+        print(_row(s))
+        total.add(s)
+    print(_row(total))
+    print(f"\nwall time {time.perf_counter() - started:.1f} s")
+    print("\n| rule | quotes | precision |")
+    print("|---|---|---|")
+    for rule, n in total.rule_total.most_common():
+        print(f"| {rule} | {n} | {_pct(total.rule_right[rule], n)} |")
+    unattributed = sum(total.total.values()) - sum(total.rule_total.values())
+    print(f"| (none) | {unattributed} | - |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
