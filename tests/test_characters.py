@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from test_attribute import passage
+
 from audiobook.characters import NARRATOR, alias_forms, find_characters, find_mentions
 from audiobook.models import Character, Gender, Kind
-from tests.test_attribute import passage
 
 
 def characters(text: str) -> dict[str, Character]:
