@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from audiobook.config import CLIP_TIMEOUT_S, MAX_CLIP_CHARS, SAMPLE_RATE
-from audiobook.engines import EngineVoice
+from audiobook.engines import EngineVoice, voice_exists
 from audiobook.errors import EngineError
 from audiobook.models import VoiceProfile
 
@@ -98,6 +98,7 @@ class Pyttsx3Engine:
                 self._tts: Any = pyttsx3.init()
         except (ImportError, RuntimeError, OSError) as exc:
             raise EngineError(f"pyttsx3 could not start espeak-ng ({exc}).") from exc
+        self._known: set[str] = set()
 
     def voices(self) -> tuple[EngineVoice, ...]:
         found = []
@@ -128,7 +129,15 @@ class Pyttsx3Engine:
             return frozenset()
         return frozenset(entry.name for entry in folder.iterdir() if entry.is_file())
 
+    def _check_voice(self, voice: str) -> None:
+        # espeak-ng silently falls back to English for a voice it lacks; say so instead.
+        if voice not in self._known:
+            if not voice_exists(voice, self.voices(), self.variants()):
+                raise EngineError(f"espeak-ng has no voice {voice!r} (voice and variant).")
+            self._known.add(voice)
+
     def _configure(self, profile: VoiceProfile) -> None:
+        self._check_voice(profile.voice)
         try:
             self._tts.setProperty("voice", profile.voice)
             self._tts.setProperty("rate", int(profile.rate))

@@ -1,0 +1,241 @@
+"""Engines: the fake engine's exact output, voice checks, text splitting, and the real
+pyttsx3 engine (through spawned workers, as the pipeline uses it)."""
+
+from __future__ import annotations
+
+import sys
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from audiobook.assemble import trim_bounds
+from audiobook.config import SAMPLE_RATE
+from audiobook.engines import (
+    EngineVoice,
+    check_voices,
+    create_engine,
+    engine_identity,
+    list_voices,
+    voice_exists,
+)
+from audiobook.engines.fake import AMPLITUDE, LEAD_SAMPLES, FakeEngine, tone_samples
+from audiobook.engines.pyttsx3_engine import split_text
+from audiobook.errors import EngineError, SynthesisError
+from audiobook.models import Utterance, VoiceProfile
+from audiobook.synthesize import synthesize
+
+
+def read_wav(path: Path) -> np.ndarray:
+    with wave.open(str(path), "rb") as wav:
+        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, SAMPLE_RATE)
+        return np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+
+
+def crossings_hz(samples: np.ndarray) -> float:
+    """Frequency of a square or sine wave from its sign changes."""
+    signs = np.sign(samples[samples != 0])
+    changes = np.count_nonzero(np.diff(signs))
+    return changes / 2 / (len(samples) / SAMPLE_RATE)
+
+
+# --- fake engine ---------------------------------------------------------------
+
+
+def test_fake_engine_output_has_exact_silence_and_tone_lengths(tmp_path: Path) -> None:
+    profile = VoiceProfile("p", "en-us+m3", rate=150, volume=0.5)
+    out = tmp_path / "a.wav"
+    FakeEngine().synthesize("one two three four five", profile, out)
+    samples = read_wav(out)
+    tone = 5 * 60 * SAMPLE_RATE // 150  # 44100, an exact division
+    assert tone_samples("one two three four five", 150) == tone
+    assert len(samples) == LEAD_SAMPLES + tone + LEAD_SAMPLES
+    assert LEAD_SAMPLES == 6615  # 300 ms
+    assert not samples[:LEAD_SAMPLES].any() and not samples[-LEAD_SAMPLES:].any()
+    body = samples[LEAD_SAMPLES:-LEAD_SAMPLES]
+    assert set(np.abs(body).tolist()) == {AMPLITUDE // 2}
+
+
+def test_fake_engine_tone_rounds_half_up_and_counts_at_least_one_word() -> None:
+    # 1 word at 7 wpm: 60 * 22050 / 7 = 189000 exactly; at 8 wpm 165375 exactly;
+    # 1 word at 200 wpm: 6615; at 176 wpm: 7517.045... -> 7517; at 112: 11812.5 -> 11813.
+    assert tone_samples("", 7) == 189000
+    assert tone_samples("   ", 8) == 165375
+    assert tone_samples("word", 200) == 6615
+    assert tone_samples("word", 176) == 7517
+    assert tone_samples("word", 112) == 11813
+
+
+def test_fake_engine_pitch_follows_voice_variant_and_pitch(tmp_path: Path) -> None:
+    def hz(voice: str, pitch: int) -> float:
+        out = tmp_path / f"{voice}-{pitch}.wav"
+        FakeEngine().synthesize("a b c d e f g h", VoiceProfile("p", voice, pitch=pitch), out)
+        return crossings_hz(read_wav(out)[LEAD_SAMPLES:-LEAD_SAMPLES])
+
+    assert hz("en-us+m3", 50) == pytest.approx(110, rel=0.01)
+    assert hz("en-us+f3", 50) == pytest.approx(220, rel=0.01)
+    assert hz("en-us+m3", 100) == pytest.approx(220, rel=0.01)
+
+
+def test_fake_engine_rejects_unknown_voices(tmp_path: Path) -> None:
+    with pytest.raises(EngineError, match="no voice 'en-us\\+zz9'"):
+        FakeEngine().synthesize("hi", VoiceProfile("p", "en-us+zz9"), tmp_path / "x.wav")
+
+
+def test_unknown_engine_name_is_an_engine_error() -> None:
+    with pytest.raises(EngineError, match="no speech engine called 'festival'"):
+        create_engine("festival")
+    with pytest.raises(EngineError):
+        engine_identity("festival")
+
+
+# --- voice ids -----------------------------------------------------------------
+
+VOICES = (
+    EngineVoice("gmw/en-us", "English (America)", ("en-us",)),
+    EngineVoice("gmw/en", "English (Great Britain)", ("en-gb",)),
+)
+VARIANTS = frozenset({"m3", "f3", "Alex"})
+
+
+@pytest.mark.parametrize(
+    ("voice_id", "exists"),
+    [
+        ("en-us", True),
+        ("en-us+m3", True),
+        ("EN-US+f3", True),
+        ("gmw/en-us+m3", True),
+        ("English (America)+Alex", True),
+        ("en-gb+m3", True),  # a language of gmw/en
+        ("en-us+alex", False),  # variant file names are case-sensitive
+        ("en-us+m9", False),
+        ("en-us+", False),
+        ("+m3", False),
+        ("fr", False),
+        ("", False),
+    ],
+)
+def test_voice_exists(voice_id: str, exists: bool) -> None:
+    assert voice_exists(voice_id, VOICES, VARIANTS) is exists
+
+
+def test_check_voices_returns_the_unknown_ids_for_the_fake_engine() -> None:
+    assert check_voices("fake", ["en-us+m3", "en+f2", "xx", "en-us+q"]) == {"xx", "en-us+q"}
+
+
+# --- text splitting ------------------------------------------------------------
+
+
+def test_split_text_prefers_sentence_ends_then_clauses_then_spaces() -> None:
+    assert split_text("Aaa bbb. Ccc ddd, eee fff", 20) == ["Aaa bbb. Ccc ddd, ", "eee fff"]
+    assert split_text("Aaaa bbbb. Cccc dddd eeee", 12) == ["Aaaa bbbb. ", "Cccc dddd ", "eeee"]
+    assert split_text("abcdefghij", 4) == ["abcd", "efgh", "ij"]
+    assert split_text("short", 100) == ["short"]
+    assert split_text("", 10) == [""]
+
+
+@given(st.text(alphabet=st.sampled_from("ab .,;!?\n\u2026"), max_size=400), st.integers(1, 60))
+def test_split_text_pieces_tile_the_text_and_respect_the_limit(text: str, limit: int) -> None:
+    pieces = split_text(text, limit)
+    assert "".join(pieces) == text
+    assert all(len(piece) <= limit for piece in pieces)
+    assert all(pieces[:-1])
+
+
+# --- real engine ---------------------------------------------------------------
+
+PANGRAM = "The quick brown fox jumps over the lazy dog while the cat watches quietly"
+
+
+def f0_hz(samples: np.ndarray) -> float:
+    """Median fundamental frequency of the voiced frames, by autocorrelation."""
+    frame, hop = 1024, 512
+    low, high = SAMPLE_RATE // 400, SAMPLE_RATE // 60
+    values = samples.astype(np.float64)
+    energy = max(float(np.sqrt(np.mean(values**2))), 1.0)
+    estimates = []
+    for start in range(0, len(values) - frame, hop):
+        x = values[start : start + frame]
+        x = x - x.mean()
+        if np.sqrt(np.mean(x**2)) < energy:
+            continue
+        corr = np.correlate(x, x, mode="full")[frame - 1 :]
+        lag = low + int(np.argmax(corr[low:high]))
+        if corr[lag] > 0.5 * corr[0]:
+            estimates.append(SAMPLE_RATE / lag)
+    assert len(estimates) >= 5, "too few voiced frames"
+    return float(np.median(estimates))
+
+
+@pytest.fixture(scope="module")
+def real_clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, np.ndarray]:
+    """Real espeak-ng clips made by two spawned workers, trimmed of edge silence."""
+    profiles = {
+        "slow": VoiceProfile("slow", "en-us+m3", rate=120),
+        "fast": VoiceProfile("fast", "en-us+m3", rate=240),
+        "male": VoiceProfile("male", "en-us+m3", rate=175),
+        "female": VoiceProfile("female", "en-us+f3", rate=175),
+        "long": VoiceProfile("long", "en-us", rate=450),
+    }
+    long_text = ("The lantern swayed as they walked, and nobody said a word. " * 430)[:25_000]
+    texts = {name: PANGRAM for name in profiles} | {"long": long_text}
+    utterances = [Utterance(texts[name], profiles[name], None, 0, 0) for name in profiles]
+    cache = tmp_path_factory.mktemp("real-cache")
+    clips = list(synthesize(utterances, "pyttsx3", cache, jobs=2))
+    out = {}
+    for name, clip in zip(profiles, clips, strict=True):
+        samples = read_wav(clip.path)
+        start, end = trim_bounds(samples, -50.0, 0)
+        out[name] = samples[start:end]
+    return out
+
+
+@pytest.mark.engine
+def test_real_engine_speaking_rate_scales_duration(real_clips: dict[str, np.ndarray]) -> None:
+    ratio = len(real_clips["slow"]) / len(real_clips["fast"])
+    assert 2 / 1.15 < ratio < 2 * 1.15, ratio
+
+
+@pytest.mark.engine
+def test_real_engine_female_variant_has_higher_pitch(real_clips: dict[str, np.ndarray]) -> None:
+    male, female = f0_hz(real_clips["male"]), f0_hz(real_clips["female"])
+    assert female > 1.4 * male, (male, female)
+
+
+@pytest.mark.engine
+def test_real_engine_speaks_25000_characters_in_pieces(real_clips: dict[str, np.ndarray]) -> None:
+    # 4,300 words at 450 wpm is about 9.5 minutes; one espeak call of this size would crash.
+    seconds = len(real_clips["long"]) / SAMPLE_RATE
+    assert seconds > 6 * 60, seconds
+
+
+@pytest.mark.engine
+def test_real_engine_keeps_stdout_clean(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    utterances = [Utterance("Hello there.", VoiceProfile("p", "en-us+m3"), None, 0, 0)]
+    clips = list(synthesize(utterances, "pyttsx3", tmp_path, jobs=1))
+    assert len(read_wav(clips[0].path)) > SAMPLE_RATE // 4
+    assert capfd.readouterr().out == ""
+
+
+@pytest.mark.engine
+def test_real_engine_voices_are_listed_and_checked_without_loading_pyttsx3_here() -> None:
+    ids = {voice.id for voice in list_voices("pyttsx3")}
+    assert "gmw/en-us" in ids
+    assert check_voices("pyttsx3", ["en-us+m3", "en-us+f3", "en-us+zz", "qq-nope"]) == {
+        "en-us+zz",
+        "qq-nope",
+    }
+    identity = engine_identity("pyttsx3")
+    assert identity.startswith("pyttsx3-2.") and "+espeak-ng-1." in identity
+    assert "pyttsx3" not in sys.modules  # espeak lives only in child processes
+
+
+@pytest.mark.engine
+def test_real_engine_failure_names_the_text(tmp_path: Path) -> None:
+    profile = VoiceProfile("p", "en-us+zz")  # espeak itself would fall back to English
+    utterances = [Utterance("He turned to Gaius and smiled.", profile, None, 0, 0)]
+    with pytest.raises(SynthesisError, match=r"while speaking 'He turned to Gai…'.*no voice"):
+        list(synthesize(utterances, "pyttsx3", tmp_path, jobs=1))
