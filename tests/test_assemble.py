@@ -1,0 +1,221 @@
+"""Assembly: pure timeline arithmetic (table-tested, no ffmpeg), clip trimming and
+levelling, and the encoded MP3 decoded back and compared with the timeline."""
+
+from __future__ import annotations
+
+import itertools
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from audiobook.assemble import (
+    Entry,
+    assemble,
+    build_timeline,
+    level,
+    ms_to_samples,
+    prepare_clip,
+    trim_bounds,
+)
+from audiobook.config import SAMPLE_RATE, AudioSettings, Pauses
+from audiobook.engines.fake import FakeEngine, tone_samples
+from audiobook.errors import AssemblyError
+from audiobook.models import ChapterMark, Clip, Cue, Utterance, VoiceProfile
+from tests.conftest import HEROINE, NARRATOR, decode
+
+# Timeline tables use 1000 samples per second, so samples read as milliseconds.
+TIMELINE_CASES = [
+    pytest.param(
+        ["A"], [Entry(0, 0, 100), Entry(0, 50, 200)], 300, 1000,
+        [(300, 400), (450, 650)], [("A", 0, 1650)],
+        id="one-chapter-lead-in-and-tail",
+    ),
+    pytest.param(
+        ["A"], [Entry(0, 500, 100)], 300, 0,
+        [(500, 600)], [("A", 0, 600)],
+        id="first-pause-longer-than-lead-in-wins",
+    ),
+    pytest.param(
+        ["A", "B"], [Entry(0, 0, 100), Entry(1, 2500, 100), Entry(1, 250, 100)], 300, 1000,
+        [(300, 400), (2900, 3000), (3250, 3350)], [("A", 0, 400), ("B", 400, 4350)],
+        id="chapter-starts-at-its-pause",
+    ),
+    pytest.param(
+        ["A", "B", "C"], [Entry(0, 0, 100), Entry(2, 900, 100)], 0, 10,
+        [(0, 100), (1000, 1100)], [("A", 0, 100), ("C", 100, 1110)],
+        id="chapter-without-clips-has-no-mark",
+    ),
+    pytest.param(
+        ["Front", "One"], [Entry(1, 0, 100)], 300, 0,
+        [(300, 400)], [("One", 0, 400)],
+        id="first-heard-chapter-starts-at-zero",
+    ),
+    pytest.param(
+        ["A"], [Entry(0, 0, 0), Entry(0, 20, 5)], 0, 0,
+        [(0, 0), (20, 25)], [("A", 0, 25)],
+        id="empty-clip-keeps-its-place",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("titles", "entries", "lead_in", "tail", "cues", "chapters"), TIMELINE_CASES
+)
+def test_timeline_arithmetic(
+    titles: list[str],
+    entries: list[Entry],
+    lead_in: int,
+    tail: int,
+    cues: list[tuple[int, int]],
+    chapters: list[tuple[str, int, int]],
+) -> None:
+    timeline = build_timeline(entries, titles, 1000, lead_in, tail)
+    assert [(c.start, c.end) for c in timeline.cues] == cues
+    assert timeline.chapters == tuple(ChapterMark(*mark) for mark in chapters)
+    assert timeline.total == chapters[-1][2]
+
+
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [
+        ([], "nothing to read aloud"),
+        ([Entry(1, 0, 10), Entry(0, 0, 10)], "chapter 1 came after chapter 2"),
+        ([Entry(5, 0, 10)], "chapter 6, but the book has 2 chapters"),
+        ([Entry(0, -1, 10)], "negative"),
+    ],
+)
+def test_timeline_rejects_impossible_input(entries: list[Entry], message: str) -> None:
+    with pytest.raises(AssemblyError, match=message):
+        build_timeline(entries, ["A", "B"], 1000)
+
+
+def test_timeline_ms_rounds_once_at_the_end() -> None:
+    timeline = build_timeline([Entry(0, 0, 11025), Entry(0, 1, 1)], ["A"], SAMPLE_RATE)
+    assert [(c.start, c.end) for c in timeline.cues] == [(0, 11025), (11026, 11027)]
+    assert timeline.ms(11025) == 500 and timeline.ms(11026) == 500 and timeline.ms(11037) == 501
+
+
+entry_lists = st.lists(
+    st.tuples(st.integers(0, 3), st.integers(0, 3000), st.integers(0, 5000)),
+    min_size=1,
+    max_size=30,
+).map(lambda raw: [Entry(c, p, n) for c, p, n in sorted(raw, key=lambda item: item[0])])
+
+
+@given(entry_lists, st.integers(0, 1000), st.integers(0, 1000))
+def test_timeline_invariants(entries: list[Entry], lead_in: int, tail: int) -> None:
+    timeline = build_timeline(entries, ["A", "B", "C", "D"], SAMPLE_RATE, lead_in, tail)
+    marks = timeline.chapters
+    assert marks[0].start == 0 and marks[-1].end == timeline.total
+    assert all(a.end == b.start for a, b in itertools.pairwise(marks))
+    assert [m.title for m in marks] == [
+        ["A", "B", "C", "D"][c] for c in sorted({e.chapter for e in entries})
+    ]
+    expected_total = sum(e.pause + e.length for e in entries) + tail
+    expected_total += max(0, lead_in - entries[0].pause)
+    assert timeline.total == expected_total
+    assert all(a.end <= b.start for a, b in itertools.pairwise(timeline.cues))
+    for cue, entry in zip(timeline.cues, entries, strict=True):
+        assert cue.end - cue.start == entry.length
+        mark = next(m for m in marks if m.title == "ABCD"[entry.chapter])
+        assert mark.start <= cue.start <= cue.end <= mark.end
+
+
+# --- clip processing -----------------------------------------------------------
+
+
+def test_trimming_a_fake_clip_keeps_exactly_the_tone_and_the_kept_edges(tmp_path: Path) -> None:
+    settings = AudioSettings()
+    keep = ms_to_samples(settings.keep_edge_ms, SAMPLE_RATE)
+    assert keep == 330
+    path = tmp_path / "c.wav"
+    FakeEngine().synthesize("four words are here", NARRATOR, path)
+    samples = prepare_clip(path, settings)
+    assert len(samples) == tone_samples("four words are here", NARRATOR.rate) + 2 * keep
+    assert not samples[:keep].any() and not samples[-keep:].any() and samples[keep] != 0
+
+
+def test_trim_bounds_of_silence_is_empty_and_of_edges_is_clamped() -> None:
+    assert trim_bounds(np.zeros(100, dtype=np.int16), -50.0, 10) == (0, 0)
+    loud = np.full(100, 20000, dtype=np.int16)
+    assert trim_bounds(loud, -50.0, 10) == (0, 100)
+
+
+def test_level_reaches_target_rms_but_never_exceeds_peak() -> None:
+    square = np.array([3000, -3000] * 1000, dtype=np.int16)
+    levelled = level(square, -20.0, -1.0).astype(np.float64)
+    rms_db = 20 * np.log10(np.sqrt(np.mean(levelled**2)) / 32768)
+    assert rms_db == pytest.approx(-20.0, abs=0.01)
+
+    spiky = np.zeros(10000, dtype=np.int16)
+    spiky[::1000] = 1000  # a low RMS that a -20 dBFS gain would push far past full scale
+    peak = np.max(np.abs(level(spiky, -20.0, -1.0)))
+    assert peak == pytest.approx(32768 * 10 ** (-1 / 20), abs=1)
+
+
+# --- encoding ------------------------------------------------------------------
+
+
+def story() -> list[Utterance]:
+    return [
+        Utterance("Chapter one.", NARRATOR, None, 0, 0),
+        Utterance("It was a dark night.", NARRATOR, None, 0, 250),
+        Utterance("Who goes there?", HEROINE, "Ann", 0, 450),
+        Utterance("Chapter two.", NARRATOR, None, 1, 2500),
+        Utterance("Morning came.", NARRATOR, None, 1, 900),
+    ]
+
+
+def test_assembled_mp3_decodes_to_the_timeline(tmp_path: Path, fake_clips) -> None:
+    settings, pauses = AudioSettings(), Pauses()
+    clips = fake_clips(story())
+    out = tmp_path / "book.mp3"
+    timeline = assemble(iter(clips), ["One", "Two"], out, settings, pauses)
+
+    keep = 330
+    lengths = [tone_samples(u.text, u.profile.rate) + 2 * keep for u in story()]
+    pauses_samples = [6615, 5512, 9922, 55125, 19845]  # lead-in 300 ms first, then each pause
+    position, cues = 0, []
+    for pause, length, utterance in zip(pauses_samples, lengths, story(), strict=True):
+        position += pause
+        cues.append(Cue(position, position + length, utterance.speaker, utterance.text))
+        position += length
+    assert timeline.cues == tuple(cues)
+    total = position + 22050  # one second of tail
+    assert timeline.total == total
+    two_start = cues[2].end
+    assert timeline.chapters == (
+        ChapterMark("One", 0, two_start),
+        ChapterMark("Two", two_start, total),
+    )
+
+    pcm = np.frombuffer(decode(out), dtype="<i2")
+    assert abs(len(pcm) - total) <= 576  # one MPEG-2 layer III frame at 22050 Hz
+    # The decoded voice starts where the first cue says (after its kept silent edge).
+    onset = int(np.flatnonzero(np.abs(pcm) > 1000)[0])
+    assert abs(onset - (cues[0].start + keep)) < SAMPLE_RATE * 5 // 1000
+    onset_two = cues[3].start + keep
+    assert np.abs(pcm[onset_two - 2000 : onset_two - 200]).max() < 300
+    assert np.abs(pcm[onset_two + 200 : onset_two + 2000]).max() > 1000
+
+
+def test_ffmpeg_failure_is_an_assembly_error_with_its_message(tmp_path: Path, fake_clips) -> None:
+    clips = fake_clips(story()[:1])
+    with pytest.raises(AssemblyError, match="No such file or directory"):
+        assemble(clips, ["One"], tmp_path / "missing" / "b.mp3", AudioSettings(), Pauses())
+
+
+def test_a_clip_in_the_wrong_format_is_an_assembly_error(tmp_path: Path) -> None:
+    path = tmp_path / "stereo.wav"
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(2)
+        wav.setsampwidth(2)
+        wav.setframerate(SAMPLE_RATE)
+        wav.writeframes(b"\x00\x00" * 200)
+    clip = Clip(Utterance("x", VoiceProfile("p", "en-us"), None, 0, 0), path)
+    with pytest.raises(AssemblyError, match="2-channel 16-bit 22050 Hz audio, not mono"):
+        assemble([clip], ["One"], tmp_path / "b.mp3", AudioSettings(), Pauses())
