@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 from audiobook.characters import (
@@ -15,6 +15,7 @@ from audiobook.characters import (
     SPEECH_VERBS,
     Mention,
     find_mentions,
+    guess_genders,
 )
 from audiobook.models import QUOTE_KINDS, Book, Character, Gender, Segment
 
@@ -36,7 +37,9 @@ _CLAUSE_SUBJECT = re.compile(
     r"\s+)$"
 )
 # A full stop after a title ("Mr. Bennet") does not end a sentence.
-_SENTENCE_END = re.compile(r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)[.!?…]+['\"’”)]*\s+|\n")
+_SENTENCE_END = re.compile(
+    r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)[.!?…]+['\"’”)]*(?:\s+|--|—)|\n\s*\n"
+)
 _QUOTE_MARKS = "\"'“”‘’"
 _FIRST_PERSON_NARRATION = re.compile(r"\b(I|me|my)\b")
 _WINDOW = 4000
@@ -65,9 +68,13 @@ class _Context:
     narrator: int | None
     subjects: list[tuple[int, int]] = field(default_factory=list)
     subject_starts: list[int] = field(default_factory=list)
+    speakers: list[tuple[int, int]] = field(default_factory=list)
+    speaker_starts: list[int] = field(default_factory=list)
+    avoid: int | None = None
+    genders: tuple[Gender, ...] = ()
 
     def gender(self, who: int) -> Gender:
-        return self.characters[who].gender
+        return self.genders[who]
 
     def mention_at(self, pos: int) -> Mention | None:
         i = bisect.bisect_left(self.mention_starts, pos)
@@ -85,27 +92,62 @@ class _Context:
         return i >= 0 and self.quote_spans[i][0] <= pos < self.quote_spans[i][1]
 
     def resolve(self, pronoun: str, pos: int) -> int | None:
-        """The character a subject pronoun at ``pos`` stands for: the latest character of
-        that gender seen as a subject, else the latest one named at all."""
+        """The character a subject pronoun at ``pos`` stands for.
+
+        Salience, not mere recency: the latest character of that gender seen as a
+        subject in narration or as a quote's speaker; else the latest one named at all.
+        When that is the previous turn's speaker (``self.avoid``) and another character
+        of the gender is in play, it is the other: people seldom answer themselves.
+        """
         pronoun = pronoun.lower()
         if pronoun == "i":
             return self.narrator
         if pronoun in ("they", "we"):
             return UNKNOWN
         want = Gender.MALE if pronoun == "he" else Gender.FEMALE
-        lo = bisect.bisect_left(self.subject_starts, pos - _WINDOW)
-        hi = bisect.bisect_left(self.subject_starts, pos)
-        for i in range(hi - 1, lo - 1, -1):
-            who = self.subjects[i][1]
-            if self.gender(who) is want:
-                return who
-        lo = bisect.bisect_left(self.mention_starts, pos - _WINDOW)
-        hi = bisect.bisect_left(self.mention_starts, pos)
-        for i in range(hi - 1, lo - 1, -1):
-            m = self.mentions[i]
-            if self.gender(m.who) is want and not self.inside_quote(m.start):
-                return m.who
-        return None
+        found: list[int] = []
+        for who in self._salient(pos):
+            if self.gender(who) is want and who not in found:
+                found.append(who)
+                if len(found) == 2:
+                    break
+        if not found:
+            lo = bisect.bisect_left(self.mention_starts, pos - _WINDOW)
+            hi = bisect.bisect_left(self.mention_starts, pos)
+            for i in range(hi - 1, lo - 1, -1):
+                m = self.mentions[i]
+                if self.gender(m.who) is want and not self.inside_quote(m.start):
+                    return m.who
+            return None
+        if AVOID and found[0] == self.avoid and len(found) == 2:
+            return found[1]
+        return found[0]
+
+    def _salient(self, pos: int) -> Iterator[int]:
+        """Subjects and speakers before ``pos``, latest first, within the window."""
+        i = bisect.bisect_left(self.subject_starts, pos) - 1
+        j = bisect.bisect_left(self.speaker_starts, pos) - 1
+        while i >= 0 or j >= 0:
+            si = self.subject_starts[i] if i >= 0 else -1
+            sj = self.speaker_starts[j] if j >= 0 else -1
+            if max(si, sj) < pos - _WINDOW:
+                return
+            if si >= sj:
+                yield self.subjects[i][1]
+                i -= 1
+            else:
+                yield self.speakers[j][1]
+                j -= 1
+
+    def spoke(self, q: _Quote) -> None:
+        if q.speaker is not None and q.speaker >= 0 and SPEAKERS:
+            k = bisect.bisect_left(self.speaker_starts, q.seg.start)
+            self.speaker_starts.insert(k, q.seg.start)
+            self.speakers.insert(k, (q.seg.start, q.speaker))
+
+
+AVOID = False
+SPEAKERS = True
 
 
 def _paragraph_spans(book: Book) -> list[tuple[int, int]]:
@@ -213,17 +255,33 @@ def _explicit_before(ctx: _Context, q: _Quote, start: int) -> tuple[int | None, 
     if end <= start:
         return None, ""
     clause = _last_clause(ctx, start, end)
-    tail = text[clause:end]
-    words = re.findall(r"[A-Za-z'’]+", tail)
-    if not any(w.lower() in SPEECH_VERBS for w in words[-6:]):
+    verbs = [
+        v
+        for v in re.finditer(rf"\b(?:{_VERB})\b", text[clause:end])
+        if len(re.findall(r"[A-Za-z'’]+", text[clause + v.end() : end])) <= 5
+    ]
+    if not verbs:
         return None, ""
+    v_start, v_end = clause + verbs[-1].start(), clause + verbs[-1].end()
     # Inverted: "said Elizabeth:" right before the quote.
-    for m in reversed(ctx.mentions_in(clause, end)):
-        between = text[clause : m.start]
-        if re.search(rf"\b(?:{_VERB})\s+$", between) and re.match(
-            r"\s*[,:;.]?\s*$", text[m.end : end]
-        ):
+    after = re.compile(r"\s+").match(text, v_end, end)
+    if after:
+        m = ctx.mention_at(after.end())
+        if m is not None and re.match(r"\s*[,:;.—–-]*\s*$", text[m.end : end]):
             return m.who, "explicit-before-inverted"
+    # "she heard Harriet say", "heard him say": the name just before the verb.
+    near = re.search(r"([\w'’]+)\s+(?:\w+ly\s+|then\s+|now\s+)?$", text[clause:v_start])
+    if near:
+        pos = clause + near.start(1)
+        m = ctx.mention_at(pos)
+        if m is not None and m.end == clause + near.end(1):
+            return m.who, "explicit-before-adjacent"
+        word = near.group(1).lower()
+        if word in ("he", "him", "she", "her", "i", "me"):
+            pronoun = {"him": "he", "her": "she", "me": "i"}.get(word, word)
+            who = ctx.resolve(pronoun, pos)
+            if who is not None:
+                return who, "explicit-before-pronoun"
     subject = _subject_of(ctx, clause, end)
     if subject is None:
         return None, ""
@@ -320,6 +378,7 @@ def _build_context(
         quote_spans=[(q.seg.start, q.seg.end) for q in quotes],
         narrator=None,
     )
+    ctx.genders = guess_genders(text, characters, mentions)
     ctx.subjects = [
         (m.start, m.who) for m in mentions if not ctx.inside_quote(m.start) and _is_subject(ctx, m)
     ]
@@ -338,9 +397,14 @@ def attribute_explained(
     for q in quotes:
         by_para.setdefault(q.para, []).append(q)
 
-    # 1. Explicit attribution around each quote, within its paragraph.
-    for para, group in by_para.items():
-        p_start, p_end = ctx.paragraphs[para]
+    turns = [by_para[p] for p in sorted(by_para)]
+
+    # 1. Explicit attribution around each quote, within its paragraph: names first,
+    # so that pronouns can then be resolved against the speakers named so far.
+    for t, group in enumerate(turns):
+        prev = turns[t - 1][0] if t else None
+        ctx.avoid = prev.speaker if prev and group[0].para - prev.para == 1 else None
+        p_start, p_end = ctx.paragraphs[group[0].para]
         for k, q in enumerate(group):
             limit = group[k + 1].seg.start if k + 1 < len(group) else max(p_end, q.seg.end)
             start = group[k - 1].seg.end if k > 0 else min(p_start, q.seg.start)
@@ -349,9 +413,8 @@ def attribute_explained(
                 who, rule = _explicit_before(ctx, q, start)
             if who is not None:
                 q.speaker, q.rule = who, rule
+                ctx.spoke(q)
         _spread_in_paragraph(group, "paragraph")
-
-    turns = [by_para[p] for p in sorted(by_para)]
 
     def sieve(name: str, rule: Callable[[int], int | None]) -> None:
         for t, group in enumerate(turns):
@@ -393,13 +456,22 @@ def attribute_explained(
         called.discard(prev[0].speaker if prev[0].speaker is not None else UNKNOWN)
         return next(iter(called)) if len(called) == 1 else None
 
-    def alternation(t: int) -> int | None:
-        for a, b in ((t - 2, t - 1), (t + 2, t + 1)):
+    def tight(a: int, b: int) -> bool:
+        lo, hi = min(a, b), max(a, b)
+        return turns[hi][0].para - turns[lo][0].para == hi - lo
+
+    def alternation_rule(want_tight: bool, backward: bool) -> Callable[[int], int | None]:
+        def alternation(t: int) -> int | None:
+            a, b = (t - 2, t - 1) if backward else (t + 2, t + 1)
             if 0 <= a < len(turns) and 0 <= b < len(turns) and same_conversation(a, t):
+                if tight(a, t) != want_tight:
+                    return None
                 sa, sb = turns[a][0].speaker, turns[b][0].speaker
                 if sa is not None and sb is not None and sa != sb and sa >= 0 and sb >= 0:
                     return sa
-        return None
+            return None
+
+        return alternation
 
     def only_mention(t: int) -> int | None:
         q = turns[t][0]
@@ -407,12 +479,28 @@ def attribute_explained(
         who = {m.who for m in ctx.mentions_in(a, b) if not ctx.inside_quote(m.start)}
         return who.pop() if len(who) == 1 else None
 
+    def narration_before(t: int) -> int | None:
+        # A narration paragraph just before an unattributed turn usually ends on, or is
+        # about, the one who speaks next ("Emma was convinced of it." / "Why?").
+        q = turns[t][0]
+        if q.para == 0 or (t and turns[t - 1][-1].para == q.para - 1):
+            return None
+        a, b = ctx.paragraphs[q.para - 1]
+        clause = _last_clause(ctx, a, b)
+        subject = _subject_of(ctx, clause, b)
+        return subject[0] if subject else None
+
     sieve("continued", continued)
     sieve("action-before", action)
     sieve("vocative", vocative)
-    for _ in range(4):
-        sieve("alternation", alternation)
+    for _ in range(3):
+        sieve("alternation", alternation_rule(True, True))
+        sieve("alternation-forward", alternation_rule(True, False))
+    sieve("narration-before", narration_before)
     sieve("only-mention", only_mention)
+    for _ in range(2):
+        sieve("alternation-loose", alternation_rule(False, True))
+        sieve("alternation-loose", alternation_rule(False, False))
     sieve("continued", continued)
 
     result = list(segments)

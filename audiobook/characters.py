@@ -138,23 +138,40 @@ def _strip_honorific(name: str) -> str:
     return name
 
 
-def alias_forms(characters: tuple[Character, ...]) -> dict[str, int]:
-    """Every written form that names exactly one character -> the character's index.
+_SMALL_WORDS = frozenset(
+    {"The", "A", "An", "Of", "And", "De", "Van", "Von", "Der", "La", "Le", "Du"}
+)
 
-    Besides the given names and aliases, a first or last name taken from a longer
-    alias is added when no other character could be meant by it, and a title + last
-    name ("Mr. Weston") is written with and without the full stop.
+
+def _variants(alias: str) -> set[str]:
+    """How a listed alias may be written in running text: cast lists often title-case
+    every word ("The King Of Hearts") where the text has "the King of Hearts"."""
+    words = alias.split()
+    lowered = [w.lower() if w in _SMALL_WORDS else w for w in words]
+    out = {alias, " ".join(lowered)}
+    if lowered and lowered[0] != words[0]:
+        out.add(" ".join([words[0], *lowered[1:]]))
+    return {v for v in out if any(c.isupper() for c in v)}
+
+
+def alias_forms(characters: tuple[Character, ...]) -> dict[str, tuple[int, ...]]:
+    """Every written form of a name -> the characters (indexes) it may stand for.
+
+    Besides the given names and aliases, a first or last name taken from a longer or
+    titled alias is added, and a title + last name ("Mr. Weston") is written with and
+    without the full stop. A form listed for one character never also stands for
+    another through such a derived name.
     """
     forms: dict[str, set[int]] = defaultdict(set)
     given: dict[str, set[int]] = defaultdict(set)
     for i, character in enumerate(characters):
         for alias in (character.name, *character.aliases):
-            alias = alias.strip()
+            alias = " ".join(alias.split())
             if not alias:
                 continue
-            given[alias].add(i)
             base = _strip_honorific(alias)
-            given[base].add(i)
+            for form in _variants(alias) | _variants(base):
+                given[form].add(i)
             words = base.replace(".", ". ").split()
             titled = bool(words) and words[0].rstrip(".") in TITLES
             if titled:
@@ -165,15 +182,19 @@ def alias_forms(characters: tuple[Character, ...]) -> dict[str, int]:
                 for word in {words[0], words[-1]} if len(words) >= 2 else {words[-1]}:
                     if word[:1].isupper() and word not in NOT_NAMES and len(word) > 1:
                         forms[word].add(i)
-    result = {form: next(iter(who)) for form, who in given.items() if len(who) == 1}
+    result = {form: tuple(sorted(who)) for form, who in given.items()}
     for form, who in forms.items():
-        if len(who) == 1 and form not in given:
-            result[form] = next(iter(who))
+        if form not in given:
+            result[form] = tuple(sorted(who))
     return result
 
 
 def find_mentions(text: str, characters: tuple[Character, ...]) -> list[Mention]:
-    """Every place a character is named, longest form first, honorifics included."""
+    """Every place a character is named, longest form first, honorifics included.
+
+    A form that may name several characters ("Charles" with two Charleses) goes to
+    the one of them named most recently by an unambiguous form, else the most named.
+    """
     forms = alias_forms(characters)
     if not forms:
         return []
@@ -182,8 +203,58 @@ def find_mentions(text: str, characters: tuple[Character, ...]) -> list[Mention]
     pattern = re.compile(
         r"(?<![\w-])(" + "|".join(re.escape(f) for f in ordered) + rf")(?:-(?:{suffix}))?(?![\w])"
     )
-    return [Mention(m.start(), m.end(), forms[m.group(1)]) for m in pattern.finditer(text)]
+    matches = [(m.start(), m.end(), forms[m.group(1)]) for m in pattern.finditer(text)]
+    counts = Counter(who[0] for _, _, who in matches if len(who) == 1)
+    last_seen: dict[int, int] = {}
+    mentions = []
+    for start, end, who in matches:
+        if len(who) == 1:
+            chosen = who[0]
+        else:
+            chosen = max(who, key=lambda c: (last_seen.get(c, -1), counts[c]))
+        last_seen[chosen] = start
+        mentions.append(Mention(start, end, chosen))
+    return mentions
 
+
+def guess_genders(
+    text: str, characters: tuple[Character, ...], mentions: list[Mention]
+) -> tuple[Gender, ...]:
+    """Each character's gender: as given, else from a title in any of its names, else
+    from the pronouns that follow its mentions, else from a list of first names."""
+    male = Counter[int]()
+    female = Counter[int]()
+    for m in mentions:
+        if characters[m.who].gender is not Gender.UNKNOWN:
+            continue
+        pronoun = _PRONOUN.search(text, m.end, m.end + 100)
+        if pronoun and not _NAME_BETWEEN.search(text, m.end, pronoun.start()):
+            if pronoun.group(1).lower() in MALE_PRONOUNS:
+                male[m.who] += 1
+            else:
+                female[m.who] += 1
+    out = []
+    for i, c in enumerate(characters):
+        gender = c.gender
+        if gender is Gender.UNKNOWN:
+            titles = {title_gender(n.split()[0]) for n in (c.name, *c.aliases) if n.split()}
+            titles.discard(Gender.UNKNOWN)
+            first = c.name.split()[0] if c.name.split() else ""
+            if len(titles) == 1:
+                gender = titles.pop()
+            elif male[i] >= 2 * female[i] and male[i] >= 2:
+                gender = Gender.MALE
+            elif female[i] >= 2 * male[i] and female[i] >= 2:
+                gender = Gender.FEMALE
+            elif first in MALE_NAMES:
+                gender = Gender.MALE
+            elif first in FEMALE_NAMES:
+                gender = Gender.FEMALE
+        out.append(gender)
+    return tuple(out)
+
+
+_NAME_BETWEEN = re.compile(r"[.!?;\"“”]|\b[A-Z][a-z]+\b")
 
 _WORD = r"[A-Z][a-z]+(?:['’][A-Z][a-z]+|[A-Z][a-z]+)?"
 _TITLE_RE = "|".join(sorted(TITLES, key=len, reverse=True))

@@ -79,14 +79,25 @@ def test_mentions_use_derived_first_and_last_names_only_when_unambiguous() -> No
         Character("Frank Churchill"),
     )
     forms = alias_forms(cast)
-    assert forms["Emma"] == 0 and forms["Frank"] == 2 and forms["Churchill"] == 2
-    assert "Woodhouse" not in forms  # two Woodhouses: a bare surname could be either
-    assert forms["Mr Woodhouse"] == 1
-    text = "Emma met Mr. Woodhouse and Frank."
+    assert forms["Emma"] == (0,) and forms["Frank"] == (2,) and forms["Churchill"] == (2,)
+    assert forms["Woodhouse"] == (0, 1)  # two Woodhouses: a bare surname could be either
+    assert forms["Mr Woodhouse"] == (1,)
+    text = "Emma met Mr. Woodhouse and Frank. Woodhouse smiled."
     assert [(text[m.start : m.end], m.who) for m in find_mentions(text, cast)] == [
         ("Emma", 0),
         ("Mr. Woodhouse", 1),
         ("Frank", 2),
+        ("Woodhouse", 1),  # the Woodhouse named last
+    ]
+
+
+def test_title_cased_cast_aliases_match_running_text() -> None:
+    cast = (Character("The King Of Hearts", ("The King",)), Character("Alice"))
+    text = "said the King of Hearts to Alice, and the King smiled."
+    assert [(text[m.start : m.end], m.who) for m in find_mentions(text, cast)] == [
+        ("the King of Hearts", 0),
+        ("Alice", 1),
+        ("the King", 0),
     ]
 
 
