@@ -1,9 +1,307 @@
-"""Book -> segments: narration, dialogue, thought, headings and matter, with offsets."""
+"""Book -> segments: narration, dialogue, thought, headings and matter, with offsets.
+
+Segments are sorted, never overlap, and leave out only whitespace and the marks that
+delimit quotes (quote marks, em-dash dialogue dashes, thought asterisks).
+"""
 
 from __future__ import annotations
 
-from audiobook.models import Book, Segment
+import bisect
+import re
+from dataclasses import dataclass
+
+from audiobook.models import Book, Kind, Segment
+
+QUOTE_MARKS = "\"“”„«»'‘’"
+DASHES = "—―"
+_MARKS = re.compile("[\"“”„«»'‘’]")
+_DOUBLE_CLOSERS = {'"': '"”', "“": '”"', "„": '“”"', "«": "»"}
+_OPENER_BEFORE = frozenset('([{<—–-/"“„«…:;*_')
+# Leading-apostrophe words: 'em, 'tis, 'cause, rock 'n' roll, the '90s.
+_ELISION = re.compile(
+    r"(?:em|tis|twas|twere|twill|twould|cause|cos|coz|cuz|til|till|n|bout|round|nuff|kay"
+    r"|ello|allo|ere|im|scuse|fraid|sup|\d\d)s?\b(?!['’]\w)",
+    re.I,
+)
+_WEAK_AFTER = re.compile(r"\s+[a-z]")
+_THOUGHT_VERBS = r"(?:thought|thinks?|thinking|wondered|wonders|wondering|mused|muses|pondered)"
+_THOUGHT_AFTER = re.compile(rf"[^.!?\"“”'‘’]{{0,40}}?\b{_THOUGHT_VERBS}\b", re.I)
+_THOUGHT_BEFORE = re.compile(rf"\b{_THOUGHT_VERBS}\b[^.!?\"“”]{{0,25}}$", re.I)
+_SPEECH_VERBS = re.compile(
+    r"\b(?:said|says|say|asked|asks|ask|whispered|shouted|yelled|muttered|replied|called|cried"
+    r"|told|tell|spoke|answered|murmured|exclaimed|screamed|snapped|added|continued)\b",
+    re.I,
+)
+_ITALIC = re.compile(r"(?<![*\w])([*_])(?=\S)([^*_\n]{1,300}?)(?<=\S)\1(?![*\w])")
+_CONTEXT = 60
+_DASH_RUN = re.compile(f"[{DASHES}]+")
+
+
+@dataclass(frozen=True)
+class _Quote:
+    """A quote in a paragraph: its marks' outer bounds and its content."""
+
+    outer_start: int
+    start: int
+    end: int
+    outer_end: int
+    family: str  # "double", "single", "dash" or "italic"
+    open_at_end: bool = False
+
+
+def _is_single_opener(text: str, i: int, start: int, end: int) -> bool:
+    if i + 1 >= end or text[i + 1].isspace():
+        return False
+    prev = text[i - 1] if i > start else " "
+    if not (prev.isspace() or prev in _OPENER_BEFORE or (text[i] == "‘" and not prev.isalnum())):
+        return False
+    return not _ELISION.match(text, i + 1, end)
+
+
+def _is_single_closer(text: str, i: int, start: int, end: int) -> bool:
+    return i > start and not text[i - 1].isspace() and (i + 1 >= end or not text[i + 1].isalpha())
+
+
+class _Singles:
+    """Single-quote opener and closer candidates of one paragraph, for quick look-ups."""
+
+    def __init__(self, text: str, marks: list[int], start: int, end: int) -> None:
+        singles = [i for i in marks if text[i] in "'‘’"]
+        self.openers = [
+            i for i in singles if text[i] != "’" and _is_single_opener(text, i, start, end)
+        ]
+        self.closers = [
+            i for i in singles if text[i] != "‘" and _is_single_closer(text, i, start, end)
+        ]
+        # A closer after a letter and before a lowercase word may be a plural possessive
+        # ("the dogs' bowls"): weak, passed over when a strong closer follows.
+        self.weak = [
+            text[i - 1].isalnum() and bool(_WEAK_AFTER.match(text, i + 1, end))
+            for i in self.closers
+        ]
+        self.next_strong = [len(self.closers)] * (len(self.closers) + 1)
+        for k in range(len(self.closers) - 1, -1, -1):
+            self.next_strong[k] = k if not self.weak[k] else self.next_strong[k + 1]
+
+    def closer_after(self, i: int) -> int | None:
+        k = bisect.bisect_right(self.closers, i)
+        while k < len(self.closers):
+            if not self.weak[k]:
+                return self.closers[k]
+            n = bisect.bisect_right(self.openers, self.closers[k])
+            next_opener = self.openers[n] if n < len(self.openers) else None
+            strong = self.next_strong[k]
+            if strong == len(self.closers) or (
+                next_opener is not None and self.closers[strong] > next_opener
+            ):
+                return self.closers[k]
+            k = strong
+        return None
+
+
+def _quotes(text: str, start: int, end: int, next_opens_single: bool) -> list[_Quote]:
+    if text[start] in DASHES:
+        return _dash_dialogue(text, start, end)
+    marks = [m.start() for m in _MARKS.finditer(text, start, end)]
+    singles = _Singles(text, marks, start, end)
+    openers = set(singles.openers)
+    out: list[_Quote] = []
+    open_at: int | None = None
+    j = 0
+    while j < len(marks):
+        i, c = marks[j], text[marks[j]]
+        j += 1
+        if open_at is not None:
+            if c in _DOUBLE_CLOSERS[text[open_at]]:
+                out.append(_Quote(open_at, open_at + 1, i, i + 1, "double"))
+                open_at = None
+            elif c == "“":  # a new opener before a closer: the last quote was left open
+                out.append(_Quote(open_at, open_at + 1, i, i, "double"))
+                open_at = i
+        elif c in _DOUBLE_CLOSERS:
+            open_at = i
+        elif i in openers:
+            close = singles.closer_after(i)
+            if close is not None:
+                out.append(_Quote(i, i + 1, close, close + 1, "single"))
+                j = bisect.bisect_right(marks, close)
+            elif next_opens_single:
+                out.append(_Quote(i, i + 1, end, end, "single", open_at_end=True))
+                break
+    if open_at is not None:
+        out.append(_Quote(open_at, open_at + 1, end, end, "double", open_at_end=True))
+    return out
+
+
+def _dash_dialogue(text: str, start: int, end: int) -> list[_Quote]:
+    """ "—Hola —dijo él—. ¿Y tú?": speech, attribution after a spaced dash, speech again."""
+    out: list[_Quote] = []
+    outer, speaking = start, True
+    for m in _DASH_RUN.finditer(text, start, end):
+        if m.start() == start:
+            continue
+        if speaking and text[m.start() - 1].isspace():
+            out.append(_Quote(outer, _after_dashes(text, outer, end), m.start(), m.end(), "dash"))
+            speaking = False
+        elif not speaking:
+            outer, speaking = m.start(), True
+    if speaking:
+        out.append(_Quote(outer, _after_dashes(text, outer, end), end, end, "dash"))
+    return out
+
+
+def _after_dashes(text: str, pos: int, end: int) -> int:
+    while pos < end and text[pos] in DASHES:
+        pos += 1
+    return pos
+
+
+def _italic_thoughts(text: str, start: int, end: int) -> list[_Quote]:
+    """*I should go,* he thought: emphasis marks around a clause tied to a thought verb."""
+    out = []
+    for m in _ITALIC.finditer(text, start, end):
+        if _near_thought(text, m.start(), m.end(), start, end):
+            out.append(_Quote(m.start(), m.start(2), m.end(2), m.end(), "italic"))
+    return out
+
+
+def _near_thought(text: str, outer_start: int, outer_end: int, start: int, end: int) -> bool:
+    after = _THOUGHT_AFTER.match(text, outer_end, min(end, outer_end + _CONTEXT))
+    before = _THOUGHT_BEFORE.search(text, max(start, outer_start - _CONTEXT), outer_start)
+    return after is not None or before is not None
+
+
+def _near_speech(text: str, outer_start: int, outer_end: int, start: int, end: int) -> bool:
+    after = _SPEECH_VERBS.search(text, outer_end, min(end, outer_end + _CONTEXT // 2))
+    before = _SPEECH_VERBS.search(text, max(start, outer_start - _CONTEXT // 2), outer_start)
+    return after is not None or before is not None
+
+
+def _kind(text: str, quote: _Quote, start: int, end: int, double_style: bool) -> Kind:
+    if quote.family == "italic":
+        return Kind.THOUGHT
+    if quote.family == "dash":
+        return Kind.DIALOGUE
+    if _near_thought(text, quote.outer_start, quote.outer_end, start, end):
+        return Kind.THOUGHT
+    if quote.family == "double" or _near_speech(
+        text, quote.outer_start, quote.outer_end, start, end
+    ):
+        return Kind.DIALOGUE
+    # Where speech is double-quoted, single quotes mark thoughts.
+    return Kind.THOUGHT if double_style else Kind.DIALOGUE
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start == end or all(c in QUOTE_MARKS for c in text[start:end]):
+        return None
+    return start, end
+
+
+@dataclass(frozen=True)
+class _Place:
+    chapter: int
+    scene: int
+    paragraph: int
+
+
+def _pieces(text: str, start: int, end: int, quotes: list[_Quote], kinds: list[Kind]):  # type: ignore[no-untyped-def]
+    """(start, end, kind) of narration and quotes, marks left out."""
+    cursor = start
+    for quote, kind in zip(quotes, kinds, strict=True):
+        yield cursor, quote.outer_start, Kind.NARRATION
+        has_words = any(c.isalnum() for c in text[quote.start : quote.end])
+        yield quote.start, quote.end, kind if has_words else Kind.NARRATION
+        cursor = quote.outer_end
+    yield cursor, end, Kind.NARRATION
 
 
 def segment(book: Book, read_notes: bool = False) -> tuple[Segment, ...]:
-    raise NotImplementedError
+    """Split a book into segments: headings, matter, and per paragraph narration and quotes."""
+    text = book.document.text
+    paragraphs = [
+        (p.start, p.end, _Place(c, s, 0))
+        for c, chapter in enumerate(book.chapters)
+        for s, scene in enumerate(chapter.scenes)
+        for p in scene.paragraphs
+    ]
+    found: list[list[_Quote]] = []
+    for n, (start, end, _) in enumerate(paragraphs):
+        nxt = paragraphs[n + 1][0] if n + 1 < len(paragraphs) else None
+        opens_single = (
+            nxt is not None and text[nxt] in "'‘" and _is_single_opener(text, nxt, nxt, len(text))
+        )
+        quotes = _quotes(text, start, end, opens_single)
+        found.append(_with_italics(text, start, end, quotes))
+    doubles = sum(q.family == "double" for qs in found for q in qs)
+    singles = sum(q.family == "single" for qs in found for q in qs)
+    double_style = doubles >= 3 and doubles >= 2 * singles
+
+    units: list[tuple[int, int, Kind, str | None, int | None]] = []
+    for m in book.matter:
+        if read_notes and m.label == "author's note":
+            units.append((m.start, m.end, Kind.NARRATION, None, None))
+        else:
+            kind = Kind.FRONT_MATTER if m.front else Kind.BACK_MATTER
+            units.append((m.start, m.end, kind, m.label, None))
+    for ch in book.chapters:
+        if ch.heading is not None:
+            pieces = _heading_pieces(text, ch.heading.start, ch.heading.end, book)
+            units.extend((s, e, Kind.HEADING, None, None) for s, e in pieces)
+    units.extend((s, e, Kind.NARRATION, None, n) for n, (s, e, _) in enumerate(paragraphs))
+    units.sort(key=lambda u: u[0])
+
+    starts = [c.start for c in book.chapters]
+    out: list[Segment] = []
+    carried: Kind | None = None
+    for number, (start, end, kind, reason, para) in enumerate(units):
+        chapter = max(0, bisect.bisect_right(starts, start) - 1) if starts else 0
+        scene = _scene_at(book, chapter, start)
+        if para is None:
+            if (span := _trimmed(text, start, end)) is not None:
+                out.append(Segment(kind, *span, chapter, scene, number, reason=reason))
+            continue
+        quotes = found[para]
+        kinds = [_kind(text, q, start, end, double_style) for q in quotes]
+        runs_on = quotes and quotes[0].outer_start == start and quotes[0].family != "dash"
+        if carried is not None and runs_on:
+            kinds[0] = carried  # a quote running on from the previous paragraph keeps its kind
+        carried = kinds[-1] if quotes and quotes[-1].open_at_end else None
+        for s, e, k in _pieces(text, start, end, quotes, kinds):
+            if (span := _trimmed(text, s, e)) is not None:
+                out.append(Segment(k, *span, chapter, scene, number))
+    return tuple(out)
+
+
+def _with_italics(text: str, start: int, end: int, quotes: list[_Quote]) -> list[_Quote]:
+    out: list[_Quote] = []
+    cursor = start
+    for quote in [*quotes, None]:
+        stop = quote.outer_start if quote else end
+        out.extend(_italic_thoughts(text, cursor, stop))
+        if quote:
+            out.append(quote)
+            cursor = quote.outer_end
+    return out
+
+
+def _heading_pieces(text: str, start: int, end: int, book: Book) -> list[tuple[int, int]]:
+    """The heading's lines, minus any matter lying between merged headings."""
+    holes = sorted((m.start, m.end) for m in book.matter if start <= m.start < end)
+    pieces, cursor = [], start
+    for s, e in [*holes, (end, end)]:
+        for m in re.finditer(r"\S(?:.|\n(?![ \t]*\n))*", text[cursor:s]):
+            pieces.append((cursor + m.start(), cursor + m.end()))
+        cursor = max(cursor, e)
+    return pieces
+
+
+def _scene_at(book: Book, chapter: int, offset: int) -> int:
+    if not book.chapters:
+        return 0
+    scenes = book.chapters[chapter].scenes
+    return max(0, bisect.bisect_right([s.start for s in scenes], offset) - 1)
