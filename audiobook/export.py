@@ -1,0 +1,218 @@
+"""Encoded MP3 + Timeline -> the finished files: a tagged, chaptered MP3 and a WebVTT transcript.
+
+Tags are ID3v2.3 (title, artist, album, genre, comment, cover, CTOC/CHAP chapters).
+Both files are written beside their destination and renamed into place, so a
+failure leaves any earlier good file untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from pathlib import Path
+
+from mutagen import MutagenError
+from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TIT2, TPE1, CTOCFlags, PictureType
+
+from audiobook.errors import ExportError
+from audiobook.models import Timeline
+
+NARRATOR = "Narrator"
+"""The speaker shown in the transcript for narration."""
+
+MAX_FILENAME_CHARS = 120
+NO_OFFSET = 0xFFFFFFFF
+"""CHAP byte offsets meaning "use the times" (ID3v2 chapter addendum)."""
+
+
+def safe_filename(title: str) -> str:
+    """A file name stem from ``title``: no path separators, ``..``, control characters
+    or characters that other systems or ffmpeg treat specially; never empty."""
+    text = unicodedata.normalize("NFC", title)
+    text = "".join(" " if unicodedata.category(ch).startswith("C") else ch for ch in text)
+    # ':' makes ffmpeg read "a:b.mp3" as a protocol; the rest are reserved on Windows.
+    text = re.sub(r'[/\\:*?"<>|]', "_", text)
+    text = re.sub(r"\.{2,}", "…", text)
+    text = " ".join(text.split())
+    # A leading '-' reads as an option, a leading '.' hides the file.
+    text = text.strip(" .-_")[:MAX_FILENAME_CHARS].rstrip(" .")
+    if text.split(".")[0].upper() in {"CON", "PRN", "AUX", "NUL"} or re.fullmatch(
+        r"(?i)(COM|LPT)\d", text.split(".")[0]
+    ):
+        text = f"{text}_"
+    return text or "audiobook"
+
+
+def vtt_time(ms: int) -> str:
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
+
+
+def vtt_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def format_vtt(timeline: Timeline) -> str:
+    """The WebVTT transcript: one cue per clip, ``<v Speaker>`` naming who speaks.
+
+    Text is put on one line (a blank line would end the cue); empty cues are left out.
+    """
+    lines = ["WEBVTT", ""]
+    for cue in timeline.cues:
+        start, end = timeline.ms(cue.start), timeline.ms(cue.end)
+        text = " ".join(cue.text.split())
+        if end <= start or not text:
+            continue
+        speaker = " ".join((cue.speaker or NARRATOR).split())
+        lines += [
+            f"{vtt_time(start)} --> {vtt_time(end)}",
+            f"<v {vtt_escape(speaker)}>{vtt_escape(text)}",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def _cover(cover: Path) -> tuple[bytes, str]:
+    try:
+        data = cover.read_bytes()
+    except OSError as exc:
+        raise ExportError(
+            f"The cover image {cover} cannot be read ({exc.strerror or exc})."
+        ) from exc
+    if data.startswith(b"\xff\xd8\xff"):
+        return data, "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return data, "image/png"
+    raise ExportError(f"The cover image {cover} is not a JPEG or PNG file.")
+
+
+def _chapter_ids(titles: list[str]) -> list[str]:
+    """CHAP element ids that make mutagen write the chapters in order.
+
+    mutagen orders frames by size, then by key; ffmpeg (and players built on it)
+    list chapters in file order. Zero-padded ids sort in order, and padding each id
+    by its title's shortfall in UTF-16 bytes (the encoding of the title sub-frame)
+    makes every CHAP frame the same size.
+    """
+    sizes = [len(title.encode("utf-16-le")) for title in titles]
+    widest = max(sizes, default=0)
+    width = max(3, len(str(len(titles))))
+    return [f"chp{i:0{width}d}" + "_" * (widest - size) for i, size in enumerate(sizes)]
+
+
+def build_tags(
+    timeline: Timeline,
+    *,
+    title: str,
+    author: str | None = None,
+    album: str | None = None,
+    comment: str | None = None,
+    cover: tuple[bytes, str] | None = None,
+) -> ID3:
+    """The ID3 tag for the book, chapters included."""
+    tags = ID3()
+    tags.add(TIT2(encoding=3, text=[title]))
+    if author:
+        tags.add(TPE1(encoding=3, text=[author]))
+    tags.add(TALB(encoding=3, text=[album or title]))
+    tags.add(TCON(encoding=3, text=["Audiobook"]))
+    if comment:
+        tags.add(COMM(encoding=3, lang="eng", desc="", text=[comment]))
+    if cover is not None:
+        data, mime = cover
+        tags.add(APIC(encoding=3, mime=mime, type=PictureType.COVER_FRONT, desc="Cover", data=data))
+    ids = _chapter_ids([mark.title for mark in timeline.chapters])
+    tags.add(
+        CTOC(
+            element_id="toc",
+            flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+            child_element_ids=ids,
+            sub_frames=[TIT2(encoding=3, text=[title])],
+        )
+    )
+    for element_id, mark in zip(ids, timeline.chapters, strict=True):
+        tags.add(
+            CHAP(
+                element_id=element_id,
+                start_time=timeline.ms(mark.start),
+                end_time=timeline.ms(mark.end),
+                start_offset=NO_OFFSET,
+                end_offset=NO_OFFSET,
+                sub_frames=[TIT2(encoding=1, text=[mark.title])],
+            )
+        )
+    return tags
+
+
+def _temp_beside(target: Path) -> Path:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    except OSError as exc:
+        raise ExportError(_unwritable(target, exc)) from exc
+    os.close(fd)
+    return Path(name)
+
+
+def _unwritable(target: Path, exc: OSError) -> str:
+    reason = {
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+        errno.EROFS: "the file system is read-only",
+        errno.ENOSPC: "the disk is full",
+        errno.ENOTDIR: "a part of the path is a file, not a folder",
+    }.get(exc.errno or 0, exc.strerror or str(exc))
+    return f"Cannot write {target} ({reason}); choose another output folder with -o."
+
+
+def export(
+    mp3_tmp: Path,
+    timeline: Timeline,
+    out_mp3: Path,
+    out_vtt: Path,
+    *,
+    title: str,
+    author: str | None,
+    album: str | None,
+    comment: str | None,
+    cover: Path | None,
+) -> None:
+    """Tag a copy of ``mp3_tmp`` and write the transcript, then move both into place.
+
+    ``mp3_tmp`` itself is left as it is, for the caller to remove.
+    """
+    picture = _cover(cover) if cover is not None else None
+    tags = build_tags(
+        timeline, title=title, author=author, album=album, comment=comment, cover=picture
+    )
+    made: list[Path] = []
+    try:
+        mp3_part = _temp_beside(out_mp3)
+        made.append(mp3_part)
+        vtt_part = _temp_beside(out_vtt)
+        made.append(vtt_part)
+        target = out_mp3
+        try:
+            shutil.copyfile(mp3_tmp, mp3_part)
+            tags.save(str(mp3_part), v1=0, v2_version=3)
+            target = out_vtt
+            vtt_part.write_text(format_vtt(timeline), encoding="utf-8")
+            target = out_mp3
+            os.replace(mp3_part, out_mp3)
+            target = out_vtt
+            os.replace(vtt_part, out_vtt)
+        except OSError as exc:
+            raise ExportError(_unwritable(target, exc)) from exc
+        except MutagenError as exc:
+            raise ExportError(f"Cannot write the tags of {out_mp3} ({exc}).") from exc
+    finally:
+        for path in made:
+            with contextlib.suppress(OSError):
+                path.unlink()

@@ -1,0 +1,296 @@
+"""Export: ID3v2.3 tags and CTOC/CHAP chapters read back with mutagen and ffmpeg, the
+WebVTT transcript parsed back, atomic replacement, and safe file names."""
+
+from __future__ import annotations
+
+import re
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from mutagen.id3 import ID3, CTOCFlags
+
+from audiobook import tools
+from audiobook.assemble import assemble
+from audiobook.config import AudioSettings, Pauses
+from audiobook.errors import ExportError
+from audiobook.export import export, format_vtt, safe_filename, vtt_time
+from audiobook.models import ChapterMark, Cue, Timeline, Utterance
+from tests.conftest import HEROINE, NARRATOR, decode
+
+
+def png_1x1() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x00\x00")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+def parse_vtt(text: str) -> list[tuple[int, int, str, str]]:
+    """(start ms, end ms, speaker, text) for each cue."""
+    blocks = text.strip("\n").split("\n\n")
+    assert blocks[0] == "WEBVTT"
+    cues = []
+    for block in blocks[1:]:
+        timing, payload = block.split("\n")
+        match = re.fullmatch(
+            r"(\d+):(\d\d):(\d\d)\.(\d{3}) --> (\d+):(\d\d):(\d\d)\.(\d{3})", timing
+        )
+        assert match, timing
+        h1, m1, s1, f1, h2, m2, s2, f2 = map(int, match.groups())
+        voice = re.fullmatch(r"<v ([^>]*)>(.*)", payload)
+        assert voice, payload
+        unescape = lambda s: s.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")  # noqa: E731
+        cues.append(
+            (
+                ((h1 * 60 + m1) * 60 + s1) * 1000 + f1,
+                ((h2 * 60 + m2) * 60 + s2) * 1000 + f2,
+                unescape(voice.group(1)),
+                unescape(voice.group(2)),
+            )
+        )
+    return cues
+
+
+def chapters_from_ffmpeg(mp3: Path) -> list[tuple[int, int, str]]:
+    """(start ms, end ms, title) as ffprobe, or else ffmpeg's ffmetadata writer, reads them."""
+    probe = tools.ffprobe_exe()
+    if probe:
+        out = subprocess.run(
+            [probe, "-v", "error", "-show_chapters", "-of", "json", str(mp3)],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        import json
+
+        return [
+            (
+                round(float(c["start_time"]) * 1000),
+                round(float(c["end_time"]) * 1000),
+                c["tags"]["title"],
+            )
+            for c in json.loads(out)["chapters"]
+        ]
+    # -copyts: otherwise ffmpeg shifts chapters by the stream's start (the encoder delay).
+    out = subprocess.run(
+        [tools.ffmpeg_exe(), "-v", "error", "-copyts", "-i", str(mp3), "-f", "ffmetadata", "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    found = []
+    for block in out.split("[CHAPTER]")[1:]:
+        fields = dict(line.split("=", 1) for line in block.strip().splitlines() if "=" in line)
+        assert fields["TIMEBASE"] == "1/1000"
+        found.append((int(fields["START"]), int(fields["END"]), fields["title"]))
+    return found
+
+
+def story() -> list[Utterance]:
+    return [
+        Utterance("The Lantern.", NARRATOR, None, 0, 0),
+        Utterance("Rain fell on the <old> roof & the barn.", NARRATOR, None, 0, 250),
+        Utterance("Is anyone there?", HEROINE, "Ann", 0, 450),
+        Utterance("Chapter Two: Morning.", NARRATOR, None, 1, 2500),
+        Utterance("The sun rose.", NARRATOR, None, 1, 900),
+        Utterance("Épilogue — fin.", NARRATOR, None, 2, 2500),
+    ]
+
+
+TITLES = ["The Lantern", "Chapter Two: Morning", "Épilogue — fin"]
+
+
+@pytest.fixture
+def encoded(tmp_path: Path, fake_clips) -> tuple[Path, Timeline]:
+    mp3 = tmp_path / "encoded.mp3"
+    timeline = assemble(fake_clips(story()), TITLES, mp3, AudioSettings(), Pauses())
+    return mp3, timeline
+
+
+def test_export_writes_tags_chapters_and_transcript_that_agree(
+    tmp_path: Path, encoded: tuple[Path, Timeline]
+) -> None:
+    mp3_tmp, timeline = encoded
+    cover = tmp_path / "cover.png"
+    cover.write_bytes(png_1x1())
+    out_mp3, out_vtt = tmp_path / "out" / "Book.mp3", tmp_path / "out" / "Book.vtt"
+    export(
+        mp3_tmp, timeline, out_mp3, out_vtt,
+        title="The Lantern Book", author="A. Writer", album=None,
+        comment="A short story about rain.", cover=cover,
+    )  # fmt: skip
+    assert mp3_tmp.exists()
+
+    tags = ID3(out_mp3)
+    assert tags.version == (2, 3, 0)
+    assert tags["TIT2"].text == ["The Lantern Book"]
+    assert tags["TPE1"].text == ["A. Writer"]
+    assert tags["TALB"].text == ["The Lantern Book"]
+    assert tags["TCON"].text == ["Audiobook"]
+    assert tags.getall("COMM")[0].text == ["A short story about rain."]
+    picture = tags.getall("APIC")[0]
+    assert (picture.mime, picture.type, picture.data) == ("image/png", 3, png_1x1())
+
+    toc = tags.getall("CTOC")[0]
+    assert toc.flags == CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED
+    assert [i[:6] for i in toc.child_element_ids] == ["chp000", "chp001", "chp002"]
+    chaps = {frame.element_id: frame for frame in tags.getall("CHAP")}
+    read_back = [
+        (chaps[i].sub_frames["TIT2"].text[0], chaps[i].start_time, chaps[i].end_time)
+        for i in toc.child_element_ids
+    ]
+    expected = [(m.title, timeline.ms(m.start), timeline.ms(m.end)) for m in timeline.chapters]
+    assert read_back == expected
+    assert [title for title, _, _ in read_back] == TITLES
+
+    # ffmpeg reads the same chapters from the finished file, in order (it keeps file order).
+    assert chapters_from_ffmpeg(out_mp3) == [(start, end, title) for title, start, end in expected]
+
+    # The transcript has one cue per clip, in order, matching the audio's timeline...
+    cues = parse_vtt(out_vtt.read_text(encoding="utf-8"))
+    assert [(speaker, text) for _, _, speaker, text in cues] == [
+        (u.speaker or "Narrator", u.text) for u in story()
+    ]
+    assert [(s, e) for s, e, _, _ in cues] == [
+        (timeline.ms(c.start), timeline.ms(c.end)) for c in timeline.cues
+    ]
+    # ...and each chapter starts one pause before its first cue, and holds its cues.
+    for (title, start, _), first in zip(expected[1:], (3, 5), strict=True):
+        assert abs(cues[first][0] - story()[first].pause_before_ms - start) <= 1, title
+        assert cues[first - 1][1] <= start < cues[first][0]
+    for cue, utterance in zip(cues, story(), strict=True):
+        _, start, end = expected[utterance.chapter]
+        assert start <= cue[0] < cue[1] <= end
+
+    # The tagged file still decodes cleanly, as long as the chapters say.
+    pcm = np.frombuffer(decode(out_mp3), dtype="<i2")
+    assert abs(len(pcm) * 1000 / timeline.sample_rate - expected[-1][2]) < 27  # one frame
+
+
+def test_export_defaults_leave_out_what_is_not_known(
+    tmp_path: Path, encoded: tuple[Path, Timeline]
+) -> None:
+    mp3_tmp, timeline = encoded
+    out = tmp_path / "b.mp3"
+    export(
+        mp3_tmp,
+        timeline,
+        out,
+        tmp_path / "b.vtt",
+        title="T",
+        author=None,
+        album="Series",
+        comment=None,
+        cover=None,
+    )
+    tags = ID3(out)
+    assert tags["TALB"].text == ["Series"]
+    assert "TPE1" not in tags and not tags.getall("COMM") and not tags.getall("APIC")
+
+
+def test_vtt_format_escapes_names_speakers_and_skips_empty_cues() -> None:
+    timeline = Timeline(
+        1000,
+        4_000_000,
+        (ChapterMark("A", 0, 4_000_000),),
+        (
+            Cue(300, 1250, None, "Fish & <chips>\nfor two"),
+            Cue(1500, 1500, "Bo", "(silent)"),
+            Cue(3_723_004, 3_723_900, "Dr. <Who>", "--> run"),
+        ),
+    )
+    assert format_vtt(timeline) == (
+        "WEBVTT\n\n"
+        "00:00:00.300 --> 00:00:01.250\n<v Narrator>Fish &amp; &lt;chips&gt; for two\n\n"
+        "01:02:03.004 --> 01:02:03.900\n<v Dr. &lt;Who&gt;>--&gt; run\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("ms", "text"),
+    [
+        (0, "00:00:00.000"),
+        (999, "00:00:00.999"),
+        (3_723_004, "01:02:03.004"),
+        (360_000_000, "100:00:00.000"),
+    ],
+)
+def test_vtt_time(ms: int, text: str) -> None:
+    assert vtt_time(ms) == text
+
+
+def test_failed_export_leaves_the_earlier_file_untouched(
+    tmp_path: Path, encoded: tuple[Path, Timeline]
+) -> None:
+    mp3_tmp, timeline = encoded
+    out_mp3, out_vtt = tmp_path / "out" / "b.mp3", tmp_path / "out" / "b.vtt"
+    kwargs = {"title": "T", "author": None, "album": None, "comment": None}
+    export(mp3_tmp, timeline, out_mp3, out_vtt, cover=None, **kwargs)
+    before = (out_mp3.read_bytes(), out_vtt.read_bytes())
+
+    not_an_image = tmp_path / "cover.txt"
+    not_an_image.write_text("hello")
+    with pytest.raises(ExportError, match="not a JPEG or PNG"):
+        export(mp3_tmp, timeline, out_mp3, out_vtt, cover=not_an_image, **kwargs)
+    with pytest.raises(ExportError, match="cannot be read"):
+        export(mp3_tmp, timeline, out_mp3, out_vtt, cover=tmp_path / "missing.jpg", **kwargs)
+    with pytest.raises(ExportError):  # fails after the temporary files exist
+        export(tmp_path / "gone.mp3", timeline, out_mp3, out_vtt, cover=None, **kwargs)
+
+    assert (out_mp3.read_bytes(), out_vtt.read_bytes()) == before
+    assert sorted(p.name for p in out_mp3.parent.iterdir()) == ["b.mp3", "b.vtt"]
+
+
+def test_unwritable_destination_is_an_export_error(
+    tmp_path: Path, encoded: tuple[Path, Timeline]
+) -> None:
+    mp3_tmp, timeline = encoded
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(ExportError, match=r"Cannot write .*a-file/b\.mp3"):
+        export(
+            mp3_tmp,
+            timeline,
+            blocker / "b.mp3",
+            blocker / "b.vtt",
+            title="T",
+            author=None,
+            album=None,
+            comment=None,
+            cover=None,
+        )
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("Pride and Prejudice", "Pride and Prejudice"),
+        ("AC/DC: Live", "AC_DC_ Live"),
+        ("../../etc/passwd", "…_…_etc_passwd"),
+        ("..", "…"),
+        ("-rf", "rf"),
+        ("Wait...\nwhat?", "Wait… what"),
+        ("   ", "audiobook"),
+        ("\x00\x07", "audiobook"),
+        ("CON", "CON_"),
+        ("a=b;c#d", "a=b;c#d"),
+    ],
+)
+def test_safe_filename(title: str, name: str) -> None:
+    assert safe_filename(title) == name
+
+
+@given(st.text(max_size=300))
+def test_safe_filename_is_always_safe(title: str) -> None:
+    name = safe_filename(title)
+    assert name and len(name) <= 120
+    assert "/" not in name and "\\" not in name and ".." not in name and ":" not in name
+    assert not any(ord(ch) < 32 or ord(ch) == 127 for ch in name)
+    assert not name.startswith(("-", ".")) and name == name.strip()
