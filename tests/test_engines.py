@@ -239,3 +239,17 @@ def test_real_engine_failure_names_the_text(tmp_path: Path) -> None:
     utterances = [Utterance("He turned to Gaius and smiled.", profile, None, 0, 0)]
     with pytest.raises(SynthesisError, match=r"while speaking 'He turned to Gai…'.*no voice"):
         list(synthesize(utterances, "pyttsx3", tmp_path, jobs=1))
+
+
+@pytest.mark.engine
+def test_shipped_profiles_voices_exist_in_both_engines() -> None:
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
+
+    folder = Path(__file__).resolve().parent.parent / "voices"
+    ids = [tomllib.loads(p.read_text())["voice"] for p in sorted(folder.glob("*.toml"))]
+    assert ids
+    assert check_voices("fake", ids) == set()
+    assert check_voices("pyttsx3", ids) == set()

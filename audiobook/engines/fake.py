@@ -36,15 +36,23 @@ IDENTITY = "fake-1"
 LEAD_SAMPLES = SAMPLE_RATE * 300 // 1000
 AMPLITUDE = 16384
 
+# The English voices and the variants of espeak-ng 1.52, so that the shipped voice
+# profiles validate against the fake engine as they do against the real one.
 VOICES = (
     EngineVoice("gmw/en", "English (Great Britain)", ("en-gb",), "Male"),
-    EngineVoice("gmw/en-us", "English (America)", ("en-us",), "Male"),
+    EngineVoice("gmw/en-029", "English (Caribbean)", ("en-029",), "Male"),
     EngineVoice("gmw/en-gb-scotland", "English (Scotland)", ("en-gb-scotland",), "Male"),
+    EngineVoice("gmw/en-gb-x-gbclan", "English (Lancaster)", ("en-gb-x-gbclan",), "Male"),
+    EngineVoice("gmw/en-gb-x-gbcwmd", "English (West Midlands)", ("en-gb-x-gbcwmd",), "Male"),
     EngineVoice("gmw/en-gb-x-rp", "English (Received Pronunciation)", ("en-gb-x-rp",), "Male"),
+    EngineVoice("gmw/en-us", "English (America)", ("en-us",), "Male"),
+    EngineVoice("gmw/en-us-nyc", "English (America, New York City)", ("en-us-nyc",), "Male"),
     EngineVoice("roa/fr", "French (France)", ("fr-fr",), "Male"),
 )
 VARIANTS = frozenset(
-    [f"m{i}" for i in range(1, 9)] + [f"f{i}" for i in range(1, 6)] + ["klatt", "whisper"]
+    [f"m{i}" for i in range(1, 9)]
+    + [f"f{i}" for i in range(1, 6)]
+    + "croak grandma grandpa klatt whisper whisperf Alex Annie Andy".split()
 )
 
 
