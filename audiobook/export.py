@@ -158,6 +158,12 @@ def _temp_beside(target: Path) -> Path:
     except OSError as exc:
         raise ExportError(_unwritable(target, exc)) from exc
     os.close(fd)
+    # mkstemp makes the file private (0600); the finished book should get the
+    # permissions any new file of the user's gets.
+    umask = os.umask(0)
+    os.umask(umask)
+    with contextlib.suppress(OSError):
+        os.chmod(name, 0o666 & ~umask)
     return Path(name)
 
 

@@ -294,3 +294,28 @@ def test_safe_filename_is_always_safe(title: str) -> None:
     assert "/" not in name and "\\" not in name and ".." not in name and ":" not in name
     assert not any(ord(ch) < 32 or ord(ch) == 127 for ch in name)
     assert not name.startswith(("-", ".")) and name == name.strip()
+
+
+def test_exported_files_get_the_usual_permissions(
+    tmp_path: Path, encoded: tuple[Path, Timeline]
+) -> None:
+    import os
+
+    mp3_tmp, timeline = encoded
+    old = os.umask(0o022)
+    try:
+        export(
+            mp3_tmp,
+            timeline,
+            tmp_path / "b.mp3",
+            tmp_path / "b.vtt",
+            title="T",
+            author=None,
+            album=None,
+            comment=None,
+            cover=None,
+        )
+    finally:
+        os.umask(old)
+    assert (tmp_path / "b.mp3").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "b.vtt").stat().st_mode & 0o777 == 0o644
