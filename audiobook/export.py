@@ -194,6 +194,8 @@ def export(
 
     ``mp3_tmp`` itself is left as it is, for the caller to remove.
     """
+    if not mp3_tmp.is_file():
+        raise ExportError(f"The encoded audio {mp3_tmp} is missing; nothing was written.")
     picture = _cover(cover) if cover is not None else None
     tags = build_tags(
         timeline, title=title, author=author, album=album, comment=comment, cover=picture

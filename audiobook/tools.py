@@ -50,10 +50,12 @@ def pydub() -> ModuleType:
     """``pydub`` with its converter set to our ffmpeg.
 
     pydub warns "Couldn't find ffmpeg" at import when none is on PATH, although we
-    hand it one straight after; the warning would only confuse users.
+    hand it one straight after, and on Python 3.11-3.12 its audioop import warns of a
+    deprecation we cannot act on; both would only confuse users.
     """
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Couldn't find ff", category=RuntimeWarning)
+        warnings.filterwarnings("ignore", message=".*audioop", category=DeprecationWarning)
         import pydub as module
     module.AudioSegment.converter = ffmpeg_exe()
     return module

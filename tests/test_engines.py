@@ -253,3 +253,40 @@ def test_shipped_profiles_voices_exist_in_both_engines() -> None:
     assert ids
     assert check_voices("fake", ids) == set()
     assert check_voices("pyttsx3", ids) == set()
+
+
+# --- tools ---------------------------------------------------------------------
+
+
+def test_ffmpeg_falls_back_to_the_wheel_copy(monkeypatch: pytest.MonkeyPatch) -> None:
+    import imageio_ffmpeg
+
+    from audiobook import tools
+
+    monkeypatch.setattr(tools.shutil, "which", lambda name: None)
+    tools.ffmpeg_exe.cache_clear()
+    tools.ffprobe_exe.cache_clear()
+    try:
+        assert tools.ffmpeg_exe() == imageio_ffmpeg.get_ffmpeg_exe()
+        assert tools.ffprobe_exe() is None
+    finally:
+        tools.ffmpeg_exe.cache_clear()
+        tools.ffprobe_exe.cache_clear()
+
+
+def test_pydub_imports_without_warnings_and_uses_our_ffmpeg() -> None:
+    import subprocess
+
+    code = (
+        "from audiobook import tools; m = tools.pydub(); "
+        "assert m.AudioSegment.converter == tools.ffmpeg_exe()"
+    )
+    env = {"PATH": "/nonexistent", "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0 and result.stderr == "", result.stderr

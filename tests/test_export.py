@@ -241,8 +241,12 @@ def test_failed_export_leaves_the_earlier_file_untouched(
         export(mp3_tmp, timeline, out_mp3, out_vtt, cover=not_an_image, **kwargs)
     with pytest.raises(ExportError, match="cannot be read"):
         export(mp3_tmp, timeline, out_mp3, out_vtt, cover=tmp_path / "missing.jpg", **kwargs)
-    with pytest.raises(ExportError):  # fails after the temporary files exist
+    with pytest.raises(ExportError, match=r"gone\.mp3 is missing"):
         export(tmp_path / "gone.mp3", timeline, out_mp3, out_vtt, cover=None, **kwargs)
+    with pytest.raises(ExportError, match="Cannot write"):  # after the temporary files exist
+        export(
+            mp3_tmp, timeline, out_mp3, tmp_path / "out" / "b.mp3" / "b.vtt", cover=None, **kwargs
+        )
 
     assert (out_mp3.read_bytes(), out_vtt.read_bytes()) == before
     assert sorted(p.name for p in out_mp3.parent.iterdir()) == ["b.mp3", "b.vtt"]

@@ -99,6 +99,7 @@ class Pyttsx3Engine:
         except (ImportError, RuntimeError, OSError) as exc:
             raise EngineError(f"pyttsx3 could not start espeak-ng ({exc}).") from exc
         self._known: set[str] = set()
+        self._catalog: tuple[tuple[EngineVoice, ...], frozenset[str]] | None = None
 
     def voices(self) -> tuple[EngineVoice, ...]:
         found = []
@@ -132,7 +133,9 @@ class Pyttsx3Engine:
     def _check_voice(self, voice: str) -> None:
         # espeak-ng silently falls back to English for a voice it lacks; say so instead.
         if voice not in self._known:
-            if not voice_exists(voice, self.voices(), self.variants()):
+            if self._catalog is None:
+                self._catalog = (self.voices(), self.variants())
+            if not voice_exists(voice, *self._catalog):
                 raise EngineError(f"espeak-ng has no voice {voice!r} (voice and variant).")
             self._known.add(voice)
 
