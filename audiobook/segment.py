@@ -25,6 +25,7 @@ _ELISION = re.compile(
 )
 _WEAK_AFTER = re.compile(r"\s+[a-z]")
 _THOUGHT_VERBS = r"(?:thought|thinks?|thinking|wondered|wonders|wondering|mused|muses|pondered)"
+_THOUGHT_HINT = re.compile("thought|think|wonder|muse|ponder")
 _THOUGHT_AFTER = re.compile(rf"[^.!?\"“”'‘’]{{0,40}}?\b{_THOUGHT_VERBS}\b", re.I)
 _THOUGHT_BEFORE = re.compile(rf"\b{_THOUGHT_VERBS}\b[^.!?\"“”]{{0,25}}$", re.I)
 _SPEECH_VERBS = re.compile(
@@ -34,6 +35,8 @@ _SPEECH_VERBS = re.compile(
 )
 _ITALIC = re.compile(r"(?<![*\w])([*_])(?=\S)([^*_\n]{1,300}?)(?<=\S)\1(?![*\w])")
 _CONTEXT = 60
+_HEADING_LINES = re.compile(r"\S(?:.|\n(?![ \t]*\n))*")
+_MAX_HOLES = 1000
 _DASH_RUN = re.compile(f"[{DASHES}]+")
 
 
@@ -166,9 +169,11 @@ def _italic_thoughts(text: str, start: int, end: int) -> list[_Quote]:
 
 
 def _near_thought(text: str, outer_start: int, outer_end: int, start: int, end: int) -> bool:
-    after = _THOUGHT_AFTER.match(text, outer_end, min(end, outer_end + _CONTEXT))
-    before = _THOUGHT_BEFORE.search(text, max(start, outer_start - _CONTEXT), outer_start)
-    return after is not None or before is not None
+    lo, hi = max(start, outer_start - _CONTEXT), min(end, outer_end + _CONTEXT)
+    if not _THOUGHT_HINT.search(text[lo:hi].lower()):
+        return False  # most quotes: skip the slower anchored searches
+    after = _THOUGHT_AFTER.match(text, outer_end, hi)
+    return after is not None or _THOUGHT_BEFORE.search(text, lo, outer_start) is not None
 
 
 def _near_speech(text: str, outer_start: int, outer_end: int, start: int, end: int) -> bool:
@@ -248,19 +253,21 @@ def segment(book: Book, read_notes: bool = False) -> tuple[Segment, ...]:
         else:
             kind = Kind.FRONT_MATTER if m.front else Kind.BACK_MATTER
             units.append((m.start, m.end, kind, m.label, None))
+    holes = sorted((m.start, m.end) for m in book.matter)
     for ch in book.chapters:
         if ch.heading is not None:
-            pieces = _heading_pieces(text, ch.heading.start, ch.heading.end, book)
+            pieces = _heading_pieces(text, ch.heading.start, ch.heading.end, holes)
             units.extend((s, e, Kind.HEADING, None, None) for s, e in pieces)
     units.extend((s, e, Kind.NARRATION, None, n) for n, (s, e, _) in enumerate(paragraphs))
     units.sort(key=lambda u: u[0])
 
     starts = [c.start for c in book.chapters]
+    scene_starts = [[s.start for s in c.scenes] for c in book.chapters]
     out: list[Segment] = []
     carried: Kind | None = None
     for number, (start, end, kind, reason, para) in enumerate(units):
         chapter = max(0, bisect.bisect_right(starts, start) - 1) if starts else 0
-        scene = _scene_at(book, chapter, start)
+        scene = _scene_at(scene_starts, chapter, start)
         if para is None:
             if (span := _trimmed(text, start, end)) is not None:
                 out.append(Segment(kind, *span, chapter, scene, number, reason=reason))
@@ -289,19 +296,21 @@ def _with_italics(text: str, start: int, end: int, quotes: list[_Quote]) -> list
     return out
 
 
-def _heading_pieces(text: str, start: int, end: int, book: Book) -> list[tuple[int, int]]:
-    """The heading's lines, minus any matter lying between merged headings."""
-    holes = sorted((m.start, m.end) for m in book.matter if start <= m.start < end)
+def _heading_pieces(
+    text: str, start: int, end: int, holes: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """The heading's lines, minus any matter (sorted ``holes``) lying between merged headings."""
+    first = bisect.bisect_left(holes, (start, start))
+    inside = [h for h in holes[first : first + _MAX_HOLES] if h[0] < end]
     pieces, cursor = [], start
-    for s, e in [*holes, (end, end)]:
-        for m in re.finditer(r"\S(?:.|\n(?![ \t]*\n))*", text[cursor:s]):
-            pieces.append((cursor + m.start(), cursor + m.end()))
+    for s, e in [*inside, (end, end)]:
+        for m in _HEADING_LINES.finditer(text, cursor, s):
+            pieces.append((m.start(), m.end()))
         cursor = max(cursor, e)
     return pieces
 
 
-def _scene_at(book: Book, chapter: int, offset: int) -> int:
-    if not book.chapters:
+def _scene_at(scene_starts: list[list[int]], chapter: int, offset: int) -> int:
+    if not scene_starts:
         return 0
-    scenes = book.chapters[chapter].scenes
-    return max(0, bisect.bisect_right([s.start for s in scenes], offset) - 1)
+    return max(0, bisect.bisect_right(scene_starts[chapter], offset) - 1)

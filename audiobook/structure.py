@@ -32,7 +32,7 @@ _SPECIAL_HEADING = re.compile(
 )
 _LONE_KEYWORD = re.compile(r"(?:chapter|part|book|volume)", re.I)
 _LONE_NUMBER = re.compile(rf"{_NUM}\.?", re.I)
-_LONE_ROMAN = re.compile(r"[IVXLC]+\.?")
+_LONE_ROMAN = re.compile(r"[IVXL]+\.?")
 _PART_WORDS = frozenset({"part", "book", "volume", "vol."})
 
 # A separator line: symbols only, or short tokens such as oOo, xXx, -x-x-, o0o.
@@ -212,7 +212,9 @@ def _absorb_heading_titles(text: str, blocks: list[_Block]) -> None:
         words = text[nxt.start : nxt.end]
         if (
             block.kind == "heading"
+            and block.title
             and ":" not in block.title
+            and sum(c.isalpha() for c in words) >= 3
             and nxt.kind == "text"
             and len(words) <= 60
             and "\n" not in words
@@ -237,6 +239,7 @@ class _Meta:
     title: str | None = None
     author: str | None = None
     summary: str | None = None
+    headed: bool = False
 
 
 def _front_label(text: str, blocks: list[_Block], i: int, meta: _Meta, top: bool) -> str | None:
@@ -274,10 +277,10 @@ def _front_label(text: str, blocks: list[_Block], i: int, meta: _Meta, top: bool
         return "story details"
     if top and i == 0 and len(words) <= 80 and "\n" not in text[blocks[0].start : blocks[0].end]:
         nxt = blocks[1] if len(blocks) > 1 else None
-        if nxt is None:
+        if nxt is None and meta.headed and words[-1] not in ".!?,;":  # above the first heading
             meta.title = meta.title or _tidy(words)
             return "title line"
-        if nxt.kind == "text":
+        if nxt is not None and nxt.kind == "text":
             next_line = text[nxt.start : nxt.end].split("\n")[0]
             if (
                 _AUTHOR_LINE.fullmatch(next_line)
@@ -375,7 +378,9 @@ def _opening_words(text: str, start: int) -> str:
 
 def _readable_name(name: str) -> str:
     words = re.sub(r"[_\-]+", " ", name).split() or ["story"]
-    return " ".join(w.capitalize() if w.isalpha() and w.islower() else w for w in words)
+    if all(w.islower() or not w.isalpha() for w in words):
+        words = [w.capitalize() if w.isalpha() else w for w in words]
+    return " ".join(words)
 
 
 def _scenes(blocks: list[_Block]) -> list[Scene]:
@@ -400,16 +405,12 @@ def structure(doc: Document, title: str | None = None, author: str | None = None
     blocks = _blocks(text, lines)
     meta = _Meta(author=author)
     regions = _regions(blocks)
+    meta.headed = len(regions) > 1
     for k, region in enumerate(regions):
         body = [b for b in region if b.kind != "heading"]
         _label_region(text, body, meta, top=k == 0)
         story = [b for b in body if _is_story(b)]
-        # Old editions repeat a title page under each volume heading, and print a year or
-        # a motto above the first chapter: too short to be story.
-        limit = (
-            _MAX_TITLE_PAGE_CHARS if k and region[0].part else _MAX_PREFACE_CHARS if not k else 0
-        )
-        if k + 1 < len(regions) and sum(b.end - b.start for b in story) < limit:
+        if k + 1 < len(regions) and _is_title_page(text, k, region, story):
             for block in story:
                 block.label = "title page"
     if not any(map(_is_story, blocks)):
@@ -421,6 +422,15 @@ def structure(doc: Document, title: str | None = None, author: str | None = None
     chapters = _chapters(text, regions, book_title)
     matter = _matter(text, blocks, chapters)
     return Book(doc, book_title, meta.author, meta.summary, tuple(chapters), tuple(matter))
+
+
+def _is_title_page(text: str, k: int, region: list[_Block], story: list[_Block]) -> bool:
+    """Old editions repeat a title page under each volume heading, and print a year or a
+    motto above the first chapter: too short to be story."""
+    size = sum(b.end - b.start for b in story)
+    if k == 0:
+        return size < _MAX_PREFACE_CHARS and not any(text[b.end - 1] in ".!?\"”’'" for b in story)
+    return all(b.part for b in region if b.kind == "heading") and size < _MAX_TITLE_PAGE_CHARS
 
 
 def _chapters(text: str, regions: list[list[_Block]], book_title: str) -> list[Chapter]:
