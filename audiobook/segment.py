@@ -264,7 +264,7 @@ def segment(book: Book, read_notes: bool = False) -> tuple[Segment, ...]:
     starts = [c.start for c in book.chapters]
     scene_starts = [[s.start for s in c.scenes] for c in book.chapters]
     out: list[Segment] = []
-    carried: Kind | None = None
+    carried: tuple[str, Kind] | None = None  # family and kind of a quote left open
     for number, (start, end, kind, reason, para) in enumerate(units):
         chapter = max(0, bisect.bisect_right(starts, start) - 1) if starts else 0
         scene = _scene_at(scene_starts, chapter, start)
@@ -274,10 +274,9 @@ def segment(book: Book, read_notes: bool = False) -> tuple[Segment, ...]:
             continue
         quotes = found[para]
         kinds = [_kind(text, q, start, end, double_style) for q in quotes]
-        runs_on = quotes and quotes[0].outer_start == start and quotes[0].family != "dash"
-        if carried is not None and runs_on:
-            kinds[0] = carried  # a quote running on from the previous paragraph keeps its kind
-        carried = kinds[-1] if quotes and quotes[-1].open_at_end else None
+        if carried and quotes and (quotes[0].outer_start, quotes[0].family) == (start, carried[0]):
+            kinds[0] = carried[1]  # a quote running on from the previous paragraph keeps its kind
+        carried = (quotes[-1].family, kinds[-1]) if quotes and quotes[-1].open_at_end else None
         for s, e, k in _pieces(text, start, end, quotes, kinds):
             if (span := _trimmed(text, s, e)) is not None:
                 out.append(Segment(k, *span, chapter, scene, number))
