@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from audiobook.models import Book, Kind, Segment
@@ -207,14 +208,9 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
     return start, end
 
 
-@dataclass(frozen=True)
-class _Place:
-    chapter: int
-    scene: int
-    paragraph: int
-
-
-def _pieces(text: str, start: int, end: int, quotes: list[_Quote], kinds: list[Kind]):  # type: ignore[no-untyped-def]
+def _pieces(
+    text: str, start: int, end: int, quotes: list[_Quote], kinds: list[Kind]
+) -> Iterator[tuple[int, int, Kind]]:
     """(start, end, kind) of narration and quotes, marks left out."""
     cursor = start
     for quote, kind in zip(quotes, kinds, strict=True):
@@ -229,13 +225,13 @@ def segment(book: Book, read_notes: bool = False) -> tuple[Segment, ...]:
     """Split a book into segments: headings, matter, and per paragraph narration and quotes."""
     text = book.document.text
     paragraphs = [
-        (p.start, p.end, _Place(c, s, 0))
-        for c, chapter in enumerate(book.chapters)
-        for s, scene in enumerate(chapter.scenes)
+        (p.start, p.end)
+        for chapter in book.chapters
+        for scene in chapter.scenes
         for p in scene.paragraphs
     ]
     found: list[list[_Quote]] = []
-    for n, (start, end, _) in enumerate(paragraphs):
+    for n, (start, end) in enumerate(paragraphs):
         nxt = paragraphs[n + 1][0] if n + 1 < len(paragraphs) else None
         opens_single = (
             nxt is not None and text[nxt] in "'‘" and _is_single_opener(text, nxt, nxt, len(text))
@@ -258,7 +254,7 @@ def segment(book: Book, read_notes: bool = False) -> tuple[Segment, ...]:
         if ch.heading is not None:
             pieces = _heading_pieces(text, ch.heading.start, ch.heading.end, holes)
             units.extend((s, e, Kind.HEADING, None, None) for s, e in pieces)
-    units.extend((s, e, Kind.NARRATION, None, n) for n, (s, e, _) in enumerate(paragraphs))
+    units.extend((s, e, Kind.NARRATION, None, n) for n, (s, e) in enumerate(paragraphs))
     units.sort(key=lambda u: u[0])
 
     starts = [c.start for c in book.chapters]
