@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -60,7 +60,7 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
-def _config(**kwargs: object) -> Config:
+def _config(**kwargs: Any) -> Config:
     return replace(Config(), **{k: v for k, v in kwargs.items() if v is not None})
 
 

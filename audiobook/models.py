@@ -123,9 +123,9 @@ class Segment:
 
     For dialogue and thought, ``start``/``end`` span the words inside the quote
     marks, not the marks. ``chapter`` indexes ``Book.chapters`` (front matter
-    counts as chapter 0, back matter as the last chapter); ``paragraph`` is a running paragraph number through
-    the book, used for pauses and turn-taking. ``reason`` says why a segment is
-    not read (for front and back matter).
+    counts as chapter 0, back matter as the last chapter); ``paragraph`` is a
+    running paragraph number through the book, used for pauses and turn-taking.
+    ``reason`` says why a segment is not read (for front and back matter).
     """
 
     kind: Kind

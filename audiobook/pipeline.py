@@ -29,6 +29,9 @@ from audiobook.structure import structure
 from audiobook.synthesize import synthesize
 from audiobook.voices import check_engine_voices, load_profiles
 
+UNKNOWN_AUTHOR = "Unknown author"
+"""The artist tag when the story names no author, so players still group it sensibly."""
+
 Progress = Callable[[int, int], None]
 """Called with (clips done, clips in all) as synthesis and assembly go."""
 
@@ -121,7 +124,7 @@ def generate(
         book = script.book
         export(
             tmp, timeline, mp3, vtt,
-            title=book.title, author=book.author, album=book.title,
+            title=book.title, author=book.author or UNKNOWN_AUTHOR, album=book.title,
             comment=book.summary, cover=config.cover,
         )
     finally:

@@ -93,11 +93,13 @@ def plan(script: Script, cast: Cast, pauses: Pauses) -> tuple[Utterance, ...]:
         )
         prev = place
 
-    opening = book.title.rstrip(".") + "." + (f" By {book.author}." if book.author else "")
-    add(opening, _Place(0, -2, -2, -2, True, cast.narrator), None, 0, 0)
+    if _announceable(book.title):
+        opening = book.title.rstrip(".") + "." + (f" By {book.author}." if book.author else "")
+        add(opening, _Place(0, -2, -2, -2, True, cast.narrator), None, 0, 0)
     if book.summary:
         add(book.summary, _Place(0, -1, -1, -1, True, cast.narrator), None, 0, 0)
 
+    announced: set[int] = set()
     for index, seg in enumerate(script.segments):
         if seg.kind not in SPOKEN_KINDS:
             continue
@@ -106,11 +108,24 @@ def plan(script: Script, cast: Cast, pauses: Pauses) -> tuple[Utterance, ...]:
         place = _Place(seg.chapter, seg.scene, seg.paragraph, index,
                        seg.kind is Kind.HEADING, profile)
         if seg.kind is Kind.HEADING:
-            add(text[seg.start : seg.end], place, None, seg.start, seg.end)
+            # A chapter's title is announced once, cleaned ("CHAPTER IV." -> "Chapter 4"),
+            # even when its heading spans several lines.
+            if seg.chapter not in announced:
+                announced.add(seg.chapter)
+                add(book.chapters[seg.chapter].title, place, None, seg.start, seg.end)
             continue
         for start, end in sentences(text[seg.start : seg.end], seg.start):
             add(text[start:end], place, speaker, start, end)
     return tuple(out)
+
+
+def _announceable(title: str) -> bool:
+    """Whether a title is words, not an identifier such as "000 7375049496938e3a".
+
+    Titles taken from file names are often download ids; reading their digits
+    aloud helps nobody, though they still name the file and tag the MP3.
+    """
+    return any(len(word) >= 2 and word.isalpha() for word in re.findall(r"[^\W_]+", title))
 
 
 def _voice(seg: Segment, cast: Cast) -> VoiceProfile:

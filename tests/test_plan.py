@@ -23,6 +23,15 @@ def split(text):
     return [text[a:b] for a, b in sentences(text)]
 
 
+def test_identifier_titles_are_not_announced():
+    from audiobook.plan import _announceable
+
+    assert not _announceable("000 7375049496938e3a")
+    assert not _announceable("12345")
+    assert _announceable("Team 7")
+    assert _announceable("The Long Way")
+
+
 def test_sentences_respect_abbreviations_initials_and_quotes():
     assert split("Mr. Darcy came. He sat down! Did he? J. Smith left.") == [
         "Mr. Darcy came.", "He sat down!", "Did he?", "J. Smith left."]
@@ -45,7 +54,7 @@ def test_plan_voices_pauses_and_skips_matter():
     text = "A/N: hi\n\nChapter 1\n\nHe came. He sat.\n\nGo now\n\nNext bit"
     doc = Document(text)
     p1, p2, p3 = Paragraph(20, 36), Paragraph(38, 44), Paragraph(46, 54)
-    ch = Chapter("Chapter 1", 9, 54, Span(9, 18), (Scene(20, 44, (p1, p2)), Scene(46, 54, (p3,))))
+    ch = Chapter("Chapter One", 9, 54, Span(9, 18), (Scene(20, 44, (p1, p2)), Scene(46, 54, (p3,))))
     book = Book(doc, "Tale", "Ann", None, (ch,))
     segs = (
         Segment(Kind.FRONT_MATTER, 0, 7, reason="author's note"),
@@ -59,7 +68,7 @@ def test_plan_voices_pauses_and_skips_matter():
            for u in plan(Script(book, segs), CAST, pauses)]
     assert got == [
         ("Tale. By Ann.", "narrator", None, pauses.lead_in_ms, 0, 0),
-        ("Chapter 1", "narrator", None, pauses.scene_ms, 9, 18),
+        ("Chapter One", "narrator", None, pauses.scene_ms, 9, 18),
         ("He came.", "narrator", None, pauses.heading_ms, 20, 28),
         ("He sat.", "narrator", None, pauses.sentence_ms, 29, 36),
         ("Go now", "hero", "Hero", pauses.turn_ms, 38, 44),

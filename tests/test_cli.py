@@ -1,0 +1,197 @@
+"""The command line end to end, in-process, with the fake engine (exact, fast)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from mutagen.id3 import ID3
+from typer.testing import CliRunner
+
+from audiobook import tools
+from audiobook.cli import app
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SEED0 = SEEDS / "000_7375049496938e3a.txt"
+SEED1 = SEEDS / "001_e91bbaf8ab298a21.txt"
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def vtt_cues(path: Path) -> list[tuple[int, int, str, str]]:
+    """(start ms, end ms, speaker, text) of each cue."""
+    def ms(stamp: str) -> int:
+        h, m, s = stamp.split(":")
+        sec, milli = s.split(".")
+        return ((int(h) * 60 + int(m)) * 60 + int(sec)) * 1000 + int(milli)
+
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("WEBVTT")
+    cues = []
+    for block in text.split("\n\n")[1:]:
+        lines = [line for line in block.strip().splitlines() if line]
+        timing = next(i for i, line in enumerate(lines) if "-->" in line)
+        start, end = (ms(t.strip()) for t in lines[timing].split("-->"))
+        body = " ".join(lines[timing + 1 :])
+        voice = re.match(r"<v ([^>]*)>(.*)", body)
+        assert voice, body
+        cues.append((start, end, voice.group(1), voice.group(2)))
+    return cues
+
+
+def decoded_ms(path: Path) -> int:
+    """Decode the whole file with ffmpeg, failing on any decoding error."""
+    proc = subprocess.run(
+        [tools.ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-"],
+        capture_output=True, check=True,
+    )
+    assert proc.stderr == b"", proc.stderr.decode()
+    return len(proc.stdout) // 2 * 1000 // 22050
+
+
+@pytest.fixture(scope="module")
+def books(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    cache = tmp_path_factory.mktemp("cache")
+    result = run("generate", str(SEED0), str(SEED1), "-o", str(out), "--engine", "fake",
+                 "--cache", str(cache), "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_generate_writes_one_mp3_and_vtt_per_seed(books):
+    assert sorted(p.suffix for p in books.iterdir()) == [".mp3", ".mp3", ".vtt", ".vtt"]
+    assert not list(books.glob(".*")), "no temporary files are left behind"
+
+
+def test_scene_story_has_three_chapters_read_back_with_vtt_times(books):
+    mp3 = next(p for p in books.glob("*.mp3") if "Mokkadem" not in str(ID3(p).get("TPE1")))
+    tags = ID3(mp3)
+    assert tags.version[:2] == (2, 3)
+    assert str(tags["TCON"]) == "Audiobook"
+    chaps = sorted(tags.getall("CHAP"), key=lambda c: c.start_time)
+    tocs = tags.getall("CTOC")
+    assert len(chaps) == 3
+    assert len(tocs) == 1 and list(tocs[0].child_element_ids) == [c.element_id for c in chaps]
+    titles = [str(c.sub_frames["TIT2"]) for c in chaps]
+    assert titles[0].startswith("Kakashi stared down")
+    assert titles[1].startswith("Jiraiya opened the album")
+    assert titles[2].startswith("Sasuke fought for another breath")
+    cues = vtt_cues(mp3.with_suffix(".vtt"))
+    total = decoded_ms(mp3)
+    assert chaps[0].start_time == 0
+    assert abs(chaps[-1].end_time - total) <= 60
+    for before, chap in itertools.pairwise(chaps):
+        assert before.end_time == chap.start_time
+        first = next(c for c in cues if c[0] >= chap.start_time)
+        last = [c for c in cues if c[1] <= chap.start_time][-1]
+        assert first[3].startswith(str(chap.sub_frames["TIT2"]).split()[0])
+        assert abs(chap.start_time - last[1]) <= 1, "a chapter starts where the last cue ended"
+        assert abs(first[0] - chap.start_time - 2500) <= 1, "then the chapter pause"
+
+
+def test_tags_title_author_and_summary(books):
+    by_author = {str(ID3(p).get("TPE1")): ID3(p) for p in books.glob("*.mp3")}
+    assert set(by_author) == {"Hanane EL Mokkadem", "Unknown author"}
+    assert str(by_author["Unknown author"]["TIT2"]) == "000 7375049496938e3a"
+    tags = by_author["Hanane EL Mokkadem"]
+    assert str(tags["TIT2"]) and str(tags["TALB"]) == str(tags["TIT2"])
+    assert str(tags.getall("COMM")[0]).startswith("In the end Kakashi could only conclude")
+
+
+def test_skipped_matter_is_not_spoken(books):
+    spoken = " ".join(c[3] for p in books.glob("*.vtt") for c in vtt_cues(p))
+    for never in ("Disclaimer", "belongs to Masashi Kishimoto", "Review?", "A/N",
+                  "constructive criticism", "The End", "Warnings"):
+        assert never not in spoken
+    assert "Why?" in spoken and "I love you, dobe." in spoken
+
+
+def test_script_json_shape_and_matter(tmp_path):
+    result = run("script", str(SEED0), "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert list(data) == ["title", "author", "characters", "chapters", "segments"]
+    text = SEED0.read_text(encoding="utf-8")
+    for seg in data["segments"]:
+        assert list(seg) == ["kind", "start", "end", "speaker", "voice"]
+    kinds = {text[s["start"]:s["end"]]: s["kind"] for s in data["segments"]}
+    assert kinds["Why?"] == "dialogue"
+    assert kinds["Review?"] == "back_matter"
+    assert [c["title"].split()[0] for c in data["chapters"]] == ["Kakashi", "Jiraiya", "Sasuke"]
+    names = {c["name"] for c in data["characters"]}
+    for seg in data["segments"]:
+        assert seg["speaker"] is None or seg["speaker"] in names
+        if seg["kind"] in ("front_matter", "back_matter"):
+            assert seg["voice"] is None
+
+
+def test_script_readable_view_shows_skipped_matter_with_reason():
+    result = run("script", str(SEED1))
+    assert result.exit_code == 0
+    assert "Hanane EL Mokkadem" in result.stdout.splitlines()[0]
+    assert re.search(r"\(skipped: summary\)", result.stdout)
+    assert "(skipped: " in result.stdout and "The End" in result.stdout
+
+
+def test_cast_write_then_generate_with_it(tmp_path):
+    cast = tmp_path / "cast.toml"
+    result = run("cast", str(SEED0), "--write", str(cast))
+    assert result.exit_code == 0
+    assert result.stdout.startswith("narrator: narrator")
+    text = cast.read_text(encoding="utf-8").replace('narrator = "narrator"', 'narrator = "old_man"')
+    cast.write_text(text, encoding="utf-8")
+    data = json.loads(run("script", str(SEED0), "--json", "--cast", str(cast)).stdout)
+    voices = {s["voice"] for s in data["segments"] if s["kind"] == "narration"}
+    assert voices == {"old_man"}
+
+
+def test_voices_lists_profiles_and_engine_voices():
+    result = run("voices", "--engine", "fake")
+    assert result.exit_code == 0
+    assert "narrator" in result.stdout and "young_woman" in result.stdout
+    assert "Voices installed in the fake engine" in result.stdout
+
+
+def test_preview_writes_an_mp3(tmp_path):
+    out = tmp_path / "p.mp3"
+    result = run("preview", "girl", "Hello there, friend.", "-o", str(out), "--engine", "fake",
+                 "--cache", str(tmp_path / "c"))
+    assert result.exit_code == 0, result.output
+    assert decoded_ms(out) > 500
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["script", "no-such-story.txt"], "no-such-story.txt"),
+        (["script", "."], "."),
+        (["preview", "nobody", "--engine", "fake"], "no voice profile named 'nobody'"),
+        (["script", str(SEED0), "--cast", "missing-cast.toml"], "missing-cast.toml"),
+        (["script", str(SEED0), "--voices", "no-voices-here"], "voices folder not found"),
+    ],
+)
+def test_user_errors_are_one_line_and_exit_1(args, message):
+    result = run(*args)
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("audiobook: error: ")
+    assert message in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_unwritable_output_folder(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = run("generate", str(SEED0), "-o", str(blocker / "sub"), "--engine", "fake",
+                 "--cache", str(tmp_path / "c"))
+    assert result.exit_code == 1
+    assert result.stderr.strip().startswith("audiobook: error: ")
+    assert len(result.stderr.strip().splitlines()) == 1
