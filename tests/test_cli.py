@@ -195,3 +195,15 @@ def test_unwritable_output_folder(tmp_path):
     assert result.exit_code == 1
     assert result.stderr.strip().startswith("audiobook: error: ")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_profile_with_a_voice_the_engine_lacks_names_the_file(tmp_path):
+    voices = tmp_path / "voices"
+    voices.mkdir()
+    (voices / "narrator.toml").write_text('voice = "en-zz+m3"\nrole = "narrator"\n')
+    result = run("generate", str(SEED0), "-o", str(tmp_path / "out"), "--voices", str(voices),
+                 "--engine", "fake", "--cache", str(tmp_path / "c"))
+    assert result.exit_code == 1
+    line = result.stderr.strip()
+    assert str(voices / "narrator.toml") in line and "'en-zz+m3' is not installed" in line
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
