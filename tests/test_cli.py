@@ -207,3 +207,15 @@ def test_profile_with_a_voice_the_engine_lacks_names_the_file(tmp_path):
     line = result.stderr.strip()
     assert str(voices / "narrator.toml") in line and "'en-zz+m3' is not installed" in line
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_every_command_has_help_and_a_readme_section():
+    readme = (SEEDS.parent / "README.md").read_text(encoding="utf-8")
+    names = [c.name or c.callback.__name__ for c in app.registered_commands]
+    assert sorted(names) == ["cast", "generate", "preview", "script", "voices"]
+    for name in names:
+        result = run(name, "--help")
+        assert result.exit_code == 0
+        assert f"audiobook {name}" in readme or f"### {name}" in readme
+    for command in app.registered_commands:
+        assert command.callback is not None and command.callback.__doc__, "no help text"
