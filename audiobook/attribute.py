@@ -16,6 +16,7 @@ from audiobook.characters import (
     Mention,
     find_mentions,
     guess_genders,
+    narrator_of,
 )
 from audiobook.models import QUOTE_KINDS, Book, Character, Gender, Segment
 
@@ -70,7 +71,6 @@ class _Context:
     subject_starts: list[int] = field(default_factory=list)
     speakers: list[tuple[int, int]] = field(default_factory=list)
     speaker_starts: list[int] = field(default_factory=list)
-    avoid: int | None = None
     genders: tuple[Gender, ...] = ()
 
     def gender(self, who: int) -> Gender:
@@ -96,8 +96,8 @@ class _Context:
 
         Salience, not mere recency: the latest character of that gender seen as a
         subject in narration or as a quote's speaker; else the latest one named at all.
-        When that is the previous turn's speaker (``self.avoid``) and another character
-        of the gender is in play, it is the other: people seldom answer themselves.
+        (Preferring someone other than the previous turn's speaker was measured and
+        lowered precision, so recency among subjects and speakers it is.)
         """
         pronoun = pronoun.lower()
         if pronoun == "i":
@@ -119,8 +119,6 @@ class _Context:
                 if self.gender(m.who) is want and not self.inside_quote(m.start):
                     return m.who
             return None
-        if AVOID and found[0] == self.avoid and len(found) == 2:
-            return found[1]
         return found[0]
 
     def _salient(self, pos: int) -> Iterator[int]:
@@ -140,14 +138,10 @@ class _Context:
                 j -= 1
 
     def spoke(self, q: _Quote) -> None:
-        if q.speaker is not None and q.speaker >= 0 and SPEAKERS:
+        if q.speaker is not None and q.speaker >= 0:
             k = bisect.bisect_left(self.speaker_starts, q.seg.start)
             self.speaker_starts.insert(k, q.seg.start)
             self.speakers.insert(k, (q.seg.start, q.speaker))
-
-
-AVOID = False
-SPEAKERS = True
 
 
 def _paragraph_spans(book: Book) -> list[tuple[int, int]]:
@@ -328,21 +322,7 @@ def _find_narrator(ctx: _Context) -> int | None:
     words = max(1, narration.count(" "))
     if len(_FIRST_PERSON_NARRATION.findall(narration)) / words < 0.01:
         return None
-    inside = [0] * len(ctx.characters)
-    outside = [0] * len(ctx.characters)
-    for m in ctx.mentions:
-        if ctx.inside_quote(m.start):
-            inside[m.who] += 1
-        else:
-            outside[m.who] += 1
-    best = max(
-        range(len(ctx.characters)),
-        key=lambda i: (inside[i] + 1) / (outside[i] + 2) if inside[i] >= 5 else 0.0,
-        default=None,
-    )
-    if best is None or inside[best] < 5 or inside[best] < 2 * outside[best]:
-        return None
-    return best
+    return narrator_of(ctx.characters, ctx.mentions, ctx.quote_spans)
 
 
 def _narration_pieces(ctx: _Context) -> list[tuple[int, int]]:
@@ -399,11 +379,9 @@ def attribute_explained(
 
     turns = [by_para[p] for p in sorted(by_para)]
 
-    # 1. Explicit attribution around each quote, within its paragraph: names first,
-    # so that pronouns can then be resolved against the speakers named so far.
-    for t, group in enumerate(turns):
-        prev = turns[t - 1][0] if t else None
-        ctx.avoid = prev.speaker if prev and group[0].para - prev.para == 1 else None
+    # 1. Explicit attribution around each quote, within its paragraph, in text order so
+    # that pronouns are resolved against the speakers attributed so far.
+    for group in turns:
         p_start, p_end = ctx.paragraphs[group[0].para]
         for k, q in enumerate(group):
             limit = group[k + 1].seg.start if k + 1 < len(group) else max(p_end, q.seg.end)

@@ -5,10 +5,11 @@ Also the name machinery attribution shares: titles, speech verbs and a mention f
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 
 from audiobook.models import QUOTE_KINDS, Book, Character, Gender, Kind, Segment
 
@@ -256,6 +257,7 @@ def guess_genders(
 
 _NAME_BETWEEN = re.compile(r"[.!?;\"“”]|\b[A-Z][a-z]+\b")
 
+_VERB_ALTERNATION = "|".join(sorted(SPEECH_VERBS, key=len, reverse=True))
 _WORD = r"[A-Z][a-z]+(?:['’][A-Z][a-z]+|[A-Z][a-z]+)?"
 _TITLE_RE = "|".join(sorted(TITLES, key=len, reverse=True))
 _CANDIDATE = re.compile(
@@ -299,7 +301,9 @@ def find_characters(book: Book, segments: tuple[Segment, ...]) -> tuple[Characte
     for match in _CANDIDATE.finditer(text):
         title = match.group("title") or ""
         words = match.group("name").split()
-        sentence_start = not title and bool(_SENTENCE_START.search(text, 0, match.start()))
+        # Only the few characters before the name decide; searching from 0 is quadratic.
+        window = text[max(0, match.start() - 6) : match.start()]
+        sentence_start = not title and (match.start() < 6 or bool(_SENTENCE_START.search(window)))
         # Drop leading words that are ordinary words capitalised by position.
         while words and (
             words[0] in NOT_NAMES
@@ -320,6 +324,9 @@ def find_characters(book: Book, segments: tuple[Segment, ...]) -> tuple[Characte
             entity.person += 2
         if title:
             entity.person += 2
+        # Called by name: "Watson, sit down", "Well, Watson?" — only people are.
+        if re.match(r"[,?!]", after) and re.search(r"(?:[\"“‘]|, |[Dd]ear )$", before):
+            entity.person += 1
         if _PLACE_PREP.search(before) and not sentence_start:
             entity.place += 1
         pronoun = _PRONOUN.search(text, match.end(), match.end() + 120)
@@ -328,10 +335,59 @@ def find_characters(book: Book, segments: tuple[Segment, ...]) -> tuple[Characte
                 entity.male += 1
             else:
                 entity.female += 1
-    characters = _merge(entities, lower_counts)
+    found = tuple(_merge(entities, lower_counts))
+    mentions = find_mentions(text, found)
+    genders = guess_genders(text, found, mentions)
+    characters = [replace(c, gender=g) for c, g in zip(found, genders, strict=True)]
     if _is_first_person(book, segments):
-        characters.append(Character(NARRATOR, ("I",), Gender.UNKNOWN))
-    return tuple(characters)
+        quotes = [(s.start, s.end) for s in segments if s.kind in QUOTE_KINDS]
+        who = narrator_of(characters, mentions, quotes)
+        if who is None:
+            characters.append(Character(NARRATOR, ("I",), Gender.UNKNOWN))
+        else:
+            c = characters[who]
+            characters[who] = replace(c, aliases=(*c.aliases, NARRATOR, "I"))
+    return tuple(characters + _roles(text, {c.name for c in characters}))
+
+
+_ROLE = re.compile(
+    rf"\b(?:(?:{_VERB_ALTERNATION})\s+the\s+([A-Z][a-z]+)\b|\bthe\s+([A-Z][a-z]+)\s+(?:\w+ly\s+)?(?:{_VERB_ALTERNATION})\b)"
+)
+
+
+def _roles(text: str, taken: set[str]) -> list[Character]:
+    """Unnamed speakers known by a capitalised role: "said the General", "the Baron
+    cried". Two such attributions make a character."""
+    counts = Counter(m.group(1) or m.group(2) for m in _ROLE.finditer(text))
+    out = []
+    for word, n in counts.most_common():
+        if n >= 2 and word not in NOT_NAMES - TITLES and f"the {word}" not in taken:
+            out.append(Character(f"the {word}", (f"The {word}",), title_gender(word)))
+    return out
+
+
+def narrator_of(
+    characters: Sequence[Character], mentions: list[Mention], quotes: list[tuple[int, int]]
+) -> int | None:
+    """Which character tells a first-person story: the one others name in their
+    speech ("Come, Watson!") but the narration hardly names, since it says "I"."""
+    inside = [0] * len(characters)
+    outside = [0] * len(characters)
+    starts = [a for a, _ in quotes]
+    for m in mentions:
+        i = bisect.bisect_right(starts, m.start) - 1
+        if i >= 0 and quotes[i][0] <= m.start < quotes[i][1]:
+            inside[m.who] += 1
+        else:
+            outside[m.who] += 1
+    best = max(
+        range(len(characters)),
+        key=lambda i: (inside[i] + 1) / (outside[i] + 2) if inside[i] >= 5 else 0.0,
+        default=None,
+    )
+    if best is None or inside[best] < 5 or inside[best] < 2 * outside[best]:
+        return None
+    return best
 
 
 def _name_hint(word: str) -> int:
@@ -368,6 +424,7 @@ def _merge(
     """Group name forms into characters: full names absorb their first names, and
     titled surnames join the one full name of matching gender that carries them."""
     people = [e for e in entities.values() if e.place * 2 < e.count + e.person]
+    entities_words = {w for e in entities.values() for w in e.words}
     people.sort(key=lambda e: (-len(e.words), -e.count))
     groups: list[list[_Entity]] = []
     by_word: dict[str, list[int]] = defaultdict(list)
@@ -375,7 +432,13 @@ def _merge(
         target: int | None = None
         g = title_gender(e.title)
         if len(e.words) >= 2:
-            full = [i for i, grp in enumerate(groups) if grp[0].words == e.words]
+            # "Mrs. John Knightley" is John Knightley's wife, not John Knightley.
+            full = [
+                i
+                for i, grp in enumerate(groups)
+                if grp[0].words == e.words
+                and (g is Gender.UNKNOWN or _gender_of(grp[0], grp[1:]) in (Gender.UNKNOWN, g))
+            ]
             target = full[0] if full else None
         else:
             word = e.words[0]
@@ -407,7 +470,19 @@ def _merge(
         total = sum(e.count for e in grp)
         person = sum(e.person for e in grp)
         pronouns = sum(e.male + e.female for e in grp)
-        if total < 3 or not (person >= 2 or _name_hint(grp[0].words[0]) or pronouns >= total * 0.6):
+        place = sum(e.place for e in grp)
+        if total < 3 or not (
+            person >= 2
+            or _name_hint(grp[0].words[0])
+            or (pronouns >= total * 0.6 and place <= total * 0.1)
+        ):
+            continue
+        # "the Churchills", "Jews": a plural of a name or a people is not a character.
+        last = grp[0].words[-1]
+        if len(grp[0].words) == 1 and (
+            (last.endswith("s") and (last[:-1] in entities_words or last[:-2] in entities_words))
+            or last.endswith(("ish", "ese", "ian", "ans"))
+        ):
             continue
         best = max(grp, key=lambda e: (e.count + 3 * len(e.words), len(e.words)))
         name = _display(best)

@@ -78,7 +78,10 @@ class Score:
 
 
 def _norm(name: str) -> str:
-    return " ".join(name.replace(".", "").split()).lower()
+    # PDNC writes the first-person narrator as "_narr"; the tool names one it cannot
+    # name otherwise "Narrator".
+    name = " ".join(name.replace(".", "").split()).lower()
+    return "narrator" if name in ("_narr", "narr") else name
 
 
 def load_gold(

@@ -191,3 +191,46 @@ def test_every_attributed_segment_names_its_rule() -> None:
     (quote,) = (i for i, s in enumerate(out) if s.kind is Kind.DIALOGUE)
     assert rules == {quote: "explicit-after-inverted"}
     assert out[quote].speaker == "Elizabeth"
+
+
+def test_person_named_just_before_the_verb_speaks() -> None:
+    text = 'Emma was silent, till she heard Harriet say in a low voice, "I shall never marry."'
+    emma = Character("Emma", (), Gender.FEMALE)
+    harriet = Character("Harriet", (), Gender.FEMALE)
+    assert speakers(text, emma, harriet) == ["Harriet"]
+
+
+def test_ambiguous_first_name_goes_to_the_one_named_last() -> None:
+    hayter = Character("Charles Hayter", (), Gender.MALE)
+    musgrove = Character("Charles Musgrove", (), Gender.MALE)
+    text = 'Charles Musgrove came in late.\n\n"We must go," said Charles.'
+    assert speakers(text, hayter, musgrove) == ["Charles Musgrove"]
+
+
+def test_narration_paragraph_before_an_unattributed_turn_names_the_speaker() -> None:
+    text = (
+        '"You came at last," said Elizabeth.\n\n'
+        "Mr. Bennet laughed and took off his hat.\n\n"
+        '"I always do."'
+    )
+    assert speakers(text, ELIZABETH, MR_BENNET) == ["Elizabeth", "Mr. Bennet"]
+
+
+def test_alternation_stops_at_a_long_narration_break() -> None:
+    long_break = "The rain went on. " * 40
+    text = (
+        '"Is it far?" asked Elizabeth.\n\n'
+        '"Three miles," said Mr. Bennet.\n\n'
+        f"{long_break}\n\n"
+        '"Then I shall walk."'
+    )
+    assert speakers(text, ELIZABETH, MR_BENNET) == ["Elizabeth", "Mr. Bennet", None]
+
+
+def test_pronoun_after_quote_prefers_recent_speaker_of_that_gender() -> None:
+    text = (
+        '"Where is the book?" said Mr. Bennet.\n\n'
+        '"On the table," said Elizabeth.\n\n'
+        '"Then fetch it," he said.'
+    )
+    assert speakers(text, ELIZABETH, MR_BENNET) == ["Mr. Bennet", "Elizabeth", "Mr. Bennet"]

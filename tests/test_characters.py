@@ -105,3 +105,32 @@ def test_no_text_no_characters() -> None:
     book, segments = passage("")
     assert find_characters(book, segments) == ()
     assert all(s.kind is Kind.NARRATION for s in segments)
+
+
+def test_first_person_narrator_takes_the_name_others_call_them() -> None:
+    lines = [
+        "I went down to the hall. Holmes was there, and he smiled at me.",
+        '"Watson, sit down," said Holmes.',
+        "I sat down. Holmes lit his pipe and looked at me.",
+        '"Well, Watson?" said Holmes.',
+        "I said nothing. I waited. Holmes smoked.",
+        '"Come, Watson, you must have a theory," said Holmes.',
+        "I shook my head and laughed.",
+        '"No, Watson? Then I shall tell you," said Holmes.',
+        '"Please do," I said.',
+        '"Watson, my dear Watson," said Holmes.',
+    ]
+    found = characters("\n\n".join(lines))
+    assert "Watson" in found and "I" in found["Watson"].aliases
+    assert NARRATOR in found["Watson"].aliases
+    assert found["Holmes"].gender is Gender.MALE
+
+
+def test_unnamed_role_speakers_and_plurals() -> None:
+    text = (
+        '"Stop!" said the General. The Smiths came in. "Go," the General ordered.\n\n'
+        "Mr. Smith sat down. Mr. Smith said he was tired. The Smiths left."
+    )
+    found = characters(text)
+    assert found["the General"].gender is Gender.MALE
+    assert "Smiths" not in found
