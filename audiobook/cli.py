@@ -18,7 +18,9 @@ from audiobook import pipeline
 from audiobook.cast import line_counts, render_cast_file, write_text_atomic
 from audiobook.config import Config
 from audiobook.errors import AudiobookError
+from audiobook.lexicon import load_lexicon
 from audiobook.models import Kind
+from audiobook.plan import spoken_text
 
 app = typer.Typer(
     add_completion=False,
@@ -41,6 +43,10 @@ TitleOpt = Annotated[str | None, typer.Option("--title", help="Override the stor
 AuthorOpt = Annotated[str | None, typer.Option("--author", help="Override the story's author.")]
 NotesOpt = Annotated[
     bool, typer.Option("--read-notes", help="Read the author's notes aloud too.")
+]
+LexiconOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--lexicon", help="Pronunciation lexicon (TOML); repeat for several."),
 ]
 EngineOpt = Annotated[
     str, typer.Option("--engine", help="Speech engine: pyttsx3, or fake (silent tones, for tests).")
@@ -83,12 +89,14 @@ def generate(
     cache: Annotated[
         Path | None, typer.Option("--cache", help="Clip cache folder.")
     ] = None,
+    lexicon: LexiconOpt = None,
     engine: EngineOpt = "pyttsx3",
 ) -> None:
     """Make one MP3 (with chapters and tags) and one .vtt transcript per story."""
     config = _config(
         out_dir=output, cast_file=cast, voices_dir=voices, jobs=jobs, title=title, author=author,
         cover=cover, encoding=encoding, read_notes=read_notes, cache_dir=cache, engine=engine,
+        lexicons=tuple(lexicon) if lexicon else None,
     )
     taken: set[str] = set()
     with user_errors():
@@ -156,16 +164,19 @@ def script(
     title: TitleOpt = None,
     author: AuthorOpt = None,
     read_notes: NotesOpt = False,
+    lexicon: LexiconOpt = None,
 ) -> None:
     """Show the segmented, attributed script, without synthesis."""
     config = _config(cast_file=cast, voices_dir=voices, encoding=encoding, title=title,
-                     author=author, read_notes=read_notes)
+                     author=author, read_notes=read_notes,
+                     lexicons=tuple(lexicon) if lexicon else None)
     with user_errors():
         result, cast_, _ = pipeline.prepare(story, config)
         if as_json:
             out.file.write(json.dumps(pipeline.script_json(result, cast_), ensure_ascii=False,
                                       indent=1) + "\n")
             return
+        respell = load_lexicon(pipeline.lexicon_paths(config))
         book = result.book
         byline = f" by {escape(book.author)}" if book.author else ""
         out.print(f"[bold]{escape(book.title)}[/]{byline}")
@@ -174,7 +185,11 @@ def script(
             if seg.chapter != chapter and seg.kind not in (Kind.FRONT_MATTER,):
                 chapter = seg.chapter
                 out.print(f"\n[bold]== {escape(book.chapters[chapter].title)} ==[/]")
-            text = escape(" ".join(result.text(seg).split()))
+            written = spoken_text(result.text(seg))
+            said = respell.apply(written)
+            text = escape(written)
+            if said != written:
+                text += f"\n    [dim]says: {escape(said)}[/]"
             if seg.kind in (Kind.FRONT_MATTER, Kind.BACK_MATTER):
                 out.print(f"[dim]  (skipped: {escape(seg.reason or seg.kind.value)}) {text}[/]")
             elif seg.kind in (Kind.DIALOGUE, Kind.THOUGHT):

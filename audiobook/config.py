@@ -85,6 +85,8 @@ class Config:
     cover: Path | None = None
     encoding: str | None = None
     read_notes: bool = False
+    lexicons: tuple[Path, ...] = ()
+    """The user's pronunciation lexicons, applied after the project's own."""
     pauses: Pauses = field(default_factory=Pauses)
     audio: AudioSettings = field(default_factory=AudioSettings)
 

@@ -28,6 +28,10 @@ class CastError(AudiobookError):
     """A cast file is malformed."""
 
 
+class LexiconError(AudiobookError):
+    """A pronunciation lexicon is malformed."""
+
+
 class EngineError(AudiobookError):
     """The speech engine failed, hung or is missing."""
 

@@ -217,6 +217,8 @@ class Utterance:
     pause_before_ms: int
     start: int = 0
     end: int = 0
+    caption: str = ""
+    """The words as written, for the transcript, when ``text`` was respelled."""
 
 
 @dataclass(frozen=True)

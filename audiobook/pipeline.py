@@ -21,6 +21,7 @@ from audiobook.characters import find_characters
 from audiobook.config import Config
 from audiobook.errors import ExportError
 from audiobook.export import export, safe_filename
+from audiobook.lexicon import default_lexicon_path, load_lexicon
 from audiobook.models import Cast, Kind, Script, VoiceProfile
 from audiobook.plan import plan
 from audiobook.read import read
@@ -80,6 +81,12 @@ def prepare(path: Path, config: Config) -> tuple[Script, Cast, dict[str, VoicePr
     return script, make_cast(script, profiles, cast_file), profiles
 
 
+def lexicon_paths(config: Config) -> list[Path]:
+    """The project's lexicon (when present), then the user's, in order."""
+    own = default_lexicon_path()
+    return ([own] if own.is_file() else []) + list(config.lexicons)
+
+
 def output_paths(script: Script, out_dir: Path, taken: set[str] | None = None) -> tuple[Path, Path]:
     """MP3 and VTT paths named from the title, made unique within one run."""
     stem = safe_filename(script.book.title)
@@ -104,7 +111,7 @@ def generate(
     if cast.unknown:
         used.add(cast.unknown)
     check_engine_voices(used, config.engine)
-    utterances = plan(script, cast, config.pauses)
+    utterances = plan(script, cast, config.pauses, load_lexicon(lexicon_paths(config)))
     mp3, vtt = output_paths(script, config.out_dir, taken)
     _make_dir(config.out_dir)
     fd, tmp_name = _temp_in(config.out_dir, mp3.name)

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from audiobook.config import Pauses
+from audiobook.lexicon import Lexicon
 from audiobook.models import SPOKEN_KINDS, Cast, Kind, Script, Segment, Utterance, VoiceProfile
 
 ABBREVIATIONS = frozenset(
@@ -76,7 +77,9 @@ def _pause(prev: _Place | None, cur: _Place, pauses: Pauses) -> int:
     return pauses.sentence_ms
 
 
-def plan(script: Script, cast: Cast, pauses: Pauses) -> tuple[Utterance, ...]:
+def plan(
+    script: Script, cast: Cast, pauses: Pauses, lexicon: Lexicon | None = None
+) -> tuple[Utterance, ...]:
     book = script.book
     text = book.document.text
     out: list[Utterance] = []
@@ -84,12 +87,13 @@ def plan(script: Script, cast: Cast, pauses: Pauses) -> tuple[Utterance, ...]:
 
     def add(words: str, place: _Place, speaker: str | None, start: int, end: int) -> None:
         nonlocal prev
-        words = spoken_text(words)
-        if not SPEAKABLE.search(words):
+        caption = spoken_text(words)
+        said = lexicon.apply(caption) if lexicon else caption
+        if not SPEAKABLE.search(said):
             return  # nothing to say ("…", "***"); the script still shows the segment
+        pause = _pause(prev, place, pauses)
         out.append(
-            Utterance(words, place.profile, speaker, place.chapter, _pause(prev, place, pauses),
-                      start, end)
+            Utterance(said, place.profile, speaker, place.chapter, pause, start, end, caption)
         )
         prev = place
 
