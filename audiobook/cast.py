@@ -10,6 +10,9 @@ The cast file is TOML::
     gender = "male"                # male | female | unknown
     voice = "deep_man"             # optional profile name
 
+    [pauses]                       # optional: any field of config.Pauses, in ms
+    paragraph_ms = 800
+
 When it lists characters, they are the story's characters exactly as given.
 """
 
@@ -19,15 +22,17 @@ import os
 import tempfile
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from audiobook._toml import Fields, load_toml
+from audiobook.config import Pauses
 from audiobook.errors import CastError
 from audiobook.models import QUOTE_KINDS, Cast, Character, Gender, Script, VoiceProfile
 from audiobook.voices import narrator_profile
 
 MAX_CHARACTERS = 2000
+MAX_PAUSE_MS = 60_000
 AGE_ORDER = {"adult": 0, "young": 1, "old": 2, "child": 3}
 """Main characters get adult voices first; old and child voices are used when those run out."""
 
@@ -43,6 +48,11 @@ class CastFile:
     path: Path
     narrator: str | None = None
     entries: tuple[CastEntry, ...] = ()
+    pauses: tuple[tuple[str, int], ...] = ()
+    """Pause lengths (``config.Pauses`` field names, in ms) that override the defaults."""
+
+    def apply_pauses(self, pauses: Pauses) -> Pauses:
+        return replace(pauses, **dict(self.pauses))
 
     @property
     def characters(self) -> tuple[Character, ...]:
@@ -51,8 +61,12 @@ class CastFile:
 
 def load_cast_file(path: Path) -> CastFile:
     top = Fields(load_toml(path, CastError), str(path), CastError)
-    top.reject_unknown({"narrator", "characters"})
+    top.reject_unknown({"narrator", "characters", "pauses"})
     narrator = top.optional_string("narrator", max_len=64)
+    table = Fields(top.table.get("pauses", {}), f"{path}: [pauses]", CastError)
+    names = {f.name for f in fields(Pauses)}
+    table.reject_unknown(names)
+    pauses = tuple((name, table.integer(name, 0, 0, MAX_PAUSE_MS)) for name in sorted(table.table))
     raw = top.table.get("characters", [])
     if not isinstance(raw, list):
         raise top.fail("characters", "must be an array of tables ([[characters]])")
@@ -61,19 +75,19 @@ def load_cast_file(path: Path) -> CastFile:
     entries: list[CastEntry] = []
     seen: set[str] = set()
     for i, table in enumerate(raw):
-        fields = Fields(table, f"{path}: characters[{i}]", CastError)
-        fields.reject_unknown({"name", "aliases", "gender", "voice"})
-        name = fields.string("name").strip()
+        entry = Fields(table, f"{path}: characters[{i}]", CastError)
+        entry.reject_unknown({"name", "aliases", "gender", "voice"})
+        name = entry.string("name").strip()
         if not name:
-            raise fields.fail("name", "is empty")
+            raise entry.fail("name", "is empty")
         if name in seen:
-            raise fields.fail("name", f"'{name}' is listed twice")
+            raise entry.fail("name", f"'{name}' is listed twice")
         seen.add(name)
-        gender = Gender(fields.choice("gender", "unknown", tuple(g.value for g in Gender)))
-        aliases = tuple(a.strip() for a in fields.string_list("aliases") if a.strip() != name)
+        gender = Gender(entry.choice("gender", "unknown", tuple(g.value for g in Gender)))
+        aliases = tuple(a.strip() for a in entry.string_list("aliases") if a.strip() != name)
         character = Character(name=name, aliases=aliases, gender=gender)
-        entries.append(CastEntry(character, fields.optional_string("voice", max_len=64)))
-    return CastFile(path=path, narrator=narrator, entries=tuple(entries))
+        entries.append(CastEntry(character, entry.optional_string("voice", max_len=64)))
+    return CastFile(path=path, narrator=narrator, entries=tuple(entries), pauses=pauses)
 
 
 def line_counts(script: Script) -> Counter[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from audiobook.assemble import assemble
 from audiobook.attribute import attribute
 from audiobook.cast import CastFile, load_cast_file, make_cast
 from audiobook.characters import find_characters
-from audiobook.config import Config
+from audiobook.config import Config, Pauses
 from audiobook.errors import ExportError
 from audiobook.export import export, safe_filename
 from audiobook.lexicon import default_lexicon_path, load_lexicon
@@ -81,6 +81,13 @@ def prepare(path: Path, config: Config) -> tuple[Script, Cast, dict[str, VoicePr
     return script, make_cast(script, profiles, cast_file), profiles
 
 
+def pauses_for(config: Config) -> Pauses:
+    """The configured pauses, with a cast file's [pauses] table applied."""
+    if config.cast_file is None:
+        return config.pauses
+    return load_cast_file(config.cast_file).apply_pauses(config.pauses)
+
+
 def lexicon_paths(config: Config) -> list[Path]:
     """The project's lexicon (when present), then the user's, in order."""
     own = default_lexicon_path()
@@ -111,6 +118,7 @@ def generate(
     if cast.unknown:
         used.add(cast.unknown)
     check_engine_voices(used, config.engine)
+    config = replace(config, pauses=pauses_for(config))
     utterances = plan(script, cast, config.pauses, load_lexicon(lexicon_paths(config)))
     mp3, vtt = output_paths(script, config.out_dir, taken)
     _make_dir(config.out_dir)

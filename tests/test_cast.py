@@ -111,3 +111,27 @@ def test_bad_cast_files_name_file_and_key(tmp_path, body, message):
 def test_missing_cast_file(tmp_path):
     with pytest.raises(CastError, match="cannot read the file"):
         load_cast_file(tmp_path / "none.toml")
+
+
+def test_cast_file_pauses_override_defaults(tmp_path):
+    from audiobook.config import Pauses
+
+    path = tmp_path / "cast.toml"
+    path.write_text("[pauses]\nparagraph_ms = 800\nchapter_ms = 4000\n", encoding="utf-8")
+    pauses = load_cast_file(path).apply_pauses(Pauses())
+    assert (pauses.paragraph_ms, pauses.chapter_ms, pauses.sentence_ms) == (800, 4000, 250)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("[pauses]\nparagraf_ms = 3\n", "unknown key 'paragraf_ms'"),
+        ("[pauses]\nscene_ms = -5\n", "'scene_ms' is -5"),
+        ("[pauses]\nscene_ms = 1e9\n", "'scene_ms' must be a whole number"),
+    ],
+)
+def test_bad_pauses(tmp_path, body, message):
+    path = tmp_path / "cast.toml"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(CastError, match=message):
+        load_cast_file(path)

@@ -219,3 +219,17 @@ def test_every_command_has_help_and_a_readme_section():
         assert f"audiobook {name}" in readme or f"### {name}" in readme
     for command in app.registered_commands:
         assert command.callback is not None and command.callback.__doc__, "no help text"
+
+
+def test_cast_file_pauses_reach_the_audio(tmp_path):
+    cast = tmp_path / "cast.toml"
+    cast.write_text("[pauses]\nchapter_ms = 4000\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = run("generate", str(SEED0), "-o", str(out), "--cast", str(cast), "--engine", "fake",
+                 "--cache", str(tmp_path / "c"))
+    assert result.exit_code == 0, result.output
+    mp3 = next(out.glob("*.mp3"))
+    chaps = sorted(ID3(mp3).getall("CHAP"), key=lambda c: c.start_time)
+    cues = vtt_cues(mp3.with_suffix(".vtt"))
+    first = next(c for c in cues if c[0] >= chaps[1].start_time)
+    assert abs(first[0] - chaps[1].start_time - 4000) <= 1
