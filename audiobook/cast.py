@@ -106,15 +106,22 @@ def _profile(profiles: Mapping[str, VoiceProfile], name: str, where: str) -> Voi
 
 
 def make_cast(
-    script: Script, profiles: Mapping[str, VoiceProfile], cast_file: CastFile | None = None
+    script: Script,
+    profiles: Mapping[str, VoiceProfile],
+    cast_file: CastFile | None = None,
+    narrator_name: str | None = None,
 ) -> Cast:
     """A deterministic voice for every character; the cast file's choices win.
+
+    ``narrator_name`` picks the narrator's profile when the cast file does not.
 
     Characters with the most lines choose first, each taking an unused
     character voice of its gender; when those run out, and for characters of
     unknown gender, voices are shared from the minor profiles.
     """
     narrator = narrator_profile(profiles)
+    if narrator_name:
+        narrator = _profile(profiles, narrator_name, "--narrator")
     chosen: dict[str, VoiceProfile] = {}
     if cast_file is not None:
         if cast_file.narrator:

@@ -48,6 +48,9 @@ LexiconOpt = Annotated[
     list[Path] | None,
     typer.Option("--lexicon", help="Pronunciation lexicon (TOML); repeat for several."),
 ]
+NarratorOpt = Annotated[
+    str | None, typer.Option("--narrator", help="Voice profile for the narrator.")
+]
 EngineOpt = Annotated[
     str, typer.Option("--engine", help="Speech engine: pyttsx3, or fake (silent tones, for tests).")
 ]
@@ -90,16 +93,22 @@ def generate(
         Path | None, typer.Option("--cache", help="Clip cache folder.")
     ] = None,
     lexicon: LexiconOpt = None,
+    narrator: NarratorOpt = None,
+    chapters: Annotated[
+        str | None, typer.Option("--chapters", help="Render only these chapters, e.g. 1-3,7.")
+    ] = None,
     engine: EngineOpt = "pyttsx3",
 ) -> None:
     """Make one MP3 (with chapters and tags) and one .vtt transcript per story."""
     config = _config(
         out_dir=output, cast_file=cast, voices_dir=voices, jobs=jobs, title=title, author=author,
         cover=cover, encoding=encoding, read_notes=read_notes, cache_dir=cache, engine=engine,
-        lexicons=tuple(lexicon) if lexicon else None,
+        lexicons=tuple(lexicon) if lexicon else None, narrator=narrator,
     )
     taken: set[str] = set()
     with user_errors():
+        if chapters is not None:
+            config = replace(config, chapters=pipeline.parse_chapters(chapters))
         for story in stories:
             with _progress(story.name) as progress:
                 result = pipeline.generate(story, config, progress=progress, taken=taken)
@@ -165,10 +174,11 @@ def script(
     author: AuthorOpt = None,
     read_notes: NotesOpt = False,
     lexicon: LexiconOpt = None,
+    narrator: NarratorOpt = None,
 ) -> None:
     """Show the segmented, attributed script, without synthesis."""
     config = _config(cast_file=cast, voices_dir=voices, encoding=encoding, title=title,
-                     author=author, read_notes=read_notes,
+                     author=author, read_notes=read_notes, narrator=narrator,
                      lexicons=tuple(lexicon) if lexicon else None)
     with user_errors():
         result, cast_, _ = pipeline.prepare(story, config)
@@ -210,9 +220,10 @@ def cast_command(
     cast: CastOpt = None,
     voices: VoicesOpt = None,
     encoding: EncodingOpt = None,
+    narrator: NarratorOpt = None,
 ) -> None:
     """List the characters found, their gender, line counts and voices."""
-    config = _config(cast_file=cast, voices_dir=voices, encoding=encoding)
+    config = _config(cast_file=cast, voices_dir=voices, encoding=encoding, narrator=narrator)
     with user_errors():
         result, cast_, _ = pipeline.prepare(story, config)
         counts = line_counts(result)

@@ -85,6 +85,10 @@ class Config:
     cover: Path | None = None
     encoding: str | None = None
     read_notes: bool = False
+    narrator: str | None = None
+    """Profile name for the narrator (a cast file's narrator wins)."""
+    chapters: frozenset[int] | None = None
+    """Chapter numbers (from 1) to render; None renders the whole story."""
     lexicons: tuple[Path, ...] = ()
     """The user's pronunciation lexicons, applied after the project's own."""
     pauses: Pauses = field(default_factory=Pauses)

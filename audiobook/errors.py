@@ -12,6 +12,10 @@ class AudiobookError(Exception):
     """Root of every error the library raises on purpose."""
 
 
+class ConfigError(AudiobookError):
+    """An option or setting is out of range or malformed."""
+
+
 class InputError(AudiobookError):
     """The story file cannot be read or decoded."""
 

@@ -19,10 +19,10 @@ from audiobook.attribute import attribute
 from audiobook.cast import CastFile, load_cast_file, make_cast
 from audiobook.characters import find_characters
 from audiobook.config import Config, Pauses
-from audiobook.errors import ExportError
+from audiobook.errors import ConfigError, ExportError
 from audiobook.export import export, safe_filename
 from audiobook.lexicon import default_lexicon_path, load_lexicon
-from audiobook.models import Cast, Kind, Script, VoiceProfile
+from audiobook.models import Cast, Kind, Script, Utterance, VoiceProfile
 from audiobook.plan import plan
 from audiobook.read import read
 from audiobook.segment import segment
@@ -78,7 +78,51 @@ def prepare(path: Path, config: Config) -> tuple[Script, Cast, dict[str, VoicePr
         read_notes=config.read_notes,
         cast_file=cast_file,
     )
-    return script, make_cast(script, profiles, cast_file), profiles
+    return script, make_cast(script, profiles, cast_file, config.narrator), profiles
+
+
+def parse_chapters(spec: str) -> frozenset[int]:
+    """Chapter numbers from a spec such as "1-3,7" (numbered from 1)."""
+    chosen: set[int] = set()
+    for part in spec.split(","):
+        first, dash, last = part.strip().partition("-")
+        try:
+            low = int(first)
+            high = int(last) if dash else low
+        except ValueError:
+            raise ConfigError(
+                f"--chapters '{spec}': use numbers and ranges such as 1-3,7"
+            ) from None
+        if low < 1 or high < low or high - low > 100_000:
+            raise ConfigError(f"--chapters '{spec}': '{part.strip()}' is not a range of chapters")
+        chosen.update(range(low, high + 1))
+    return frozenset(chosen)
+
+
+def select_chapters(
+    utterances: tuple[Utterance, ...], chosen: frozenset[int] | None, count: int
+) -> tuple[Utterance, ...]:
+    """Only the utterances of the chosen chapters; the opening goes with chapter 1."""
+    if chosen is None:
+        return utterances
+    missing = sorted(n for n in chosen if n > count)
+    if missing:
+        raise ConfigError(f"--chapters: the story has {count} chapters, not {missing[0]}")
+    picked = tuple(u for u in utterances if u.chapter + 1 in chosen)
+    if picked and picked[0].pause_before_ms != utterances[0].pause_before_ms:
+        picked = (replace(picked[0], pause_before_ms=utterances[0].pause_before_ms), *picked[1:])
+    return picked
+
+
+def _chapters_label(chosen: frozenset[int]) -> str:
+    """The label "1-3,7" for {1, 2, 3, 7}, naming a partial book's files apart from the whole."""
+    runs: list[str] = []
+    for n in sorted(chosen):
+        if runs and runs[-1].split("-")[-1] == str(n - 1):
+            runs[-1] = f"{runs[-1].split('-')[0]}-{n}"
+        else:
+            runs.append(str(n))
+    return ",".join(runs)
 
 
 def pauses_for(config: Config) -> Pauses:
@@ -120,7 +164,11 @@ def generate(
     check_engine_voices(used, config.engine)
     config = replace(config, pauses=pauses_for(config))
     utterances = plan(script, cast, config.pauses, load_lexicon(lexicon_paths(config)))
+    utterances = select_chapters(utterances, config.chapters, len(script.book.chapters))
     mp3, vtt = output_paths(script, config.out_dir, taken)
+    if config.chapters is not None:
+        label = f" (chapters {_chapters_label(config.chapters)})"
+        mp3, vtt = (p.with_name(p.stem + label + p.suffix) for p in (mp3, vtt))
     _make_dir(config.out_dir)
     fd, tmp_name = _temp_in(config.out_dir, mp3.name)
     os.close(fd)

@@ -233,3 +233,32 @@ def test_cast_file_pauses_reach_the_audio(tmp_path):
     cues = vtt_cues(mp3.with_suffix(".vtt"))
     first = next(c for c in cues if c[0] >= chaps[1].start_time)
     assert abs(first[0] - chaps[1].start_time - 4000) <= 1
+
+
+def test_chapters_option_renders_part_of_a_story_under_its_own_name(tmp_path):
+    out = tmp_path / "out"
+    result = run("generate", str(SEED0), "-o", str(out), "--chapters", "2-3", "--narrator",
+                 "old_man", "--engine", "fake", "--cache", str(tmp_path / "c"))
+    assert result.exit_code == 0, result.output
+    mp3 = next(out.glob("*.mp3"))
+    assert mp3.name == "000 7375049496938e3a (chapters 2-3).mp3"
+    titles = [str(c.sub_frames["TIT2"]) for c in
+              sorted(ID3(mp3).getall("CHAP"), key=lambda c: c.start_time)]
+    assert [t.split()[0] for t in titles] == ["Jiraiya", "Sasuke"]
+    cues = vtt_cues(mp3.with_suffix(".vtt"))
+    assert cues[0][3].startswith("Jiraiya opened the album")
+
+
+@pytest.mark.parametrize("spec", ["0", "2-1", "x", "1-", "9"])
+def test_bad_chapter_specs_are_one_line_errors(tmp_path, spec):
+    result = run("generate", str(SEED0), "-o", str(tmp_path), "--chapters", spec,
+                 "--engine", "fake", "--cache", str(tmp_path / "c"))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("audiobook: error: --chapters")
+
+
+def test_narrator_option_picks_the_profile():
+    data = json.loads(run("script", str(SEED0), "--json", "--narrator", "woman").stdout)
+    assert {s["voice"] for s in data["segments"] if s["kind"] == "narration"} == {"woman"}
+    result = run("script", str(SEED0), "--narrator", "nobody")
+    assert result.exit_code == 1 and "--narrator: voice 'nobody'" in result.stderr
