@@ -34,6 +34,18 @@ _SPEECH_VERBS = re.compile(
     r"|told|tell|spoke|answered|murmured|exclaimed|screamed|snapped|added|continued)\b",
     re.I,
 )
+# Words that introduce or follow reported speech, so a quote beside them is speech even
+# when it sits inside a narration sentence ("cries of "Help!"", "she said to herself").
+_SPEECH_CUES = re.compile(
+    r"\b(?:said|says|say|saying|asked|asks|ask|asking|whispered|whispering|shouted|shouting"
+    r"|yelled|muttered|muttering|replied|cried|crying|cries|cry|told|tell|telling"
+    r"|spoke|answered|murmured|exclaimed|exclaiming|screamed|snapped|added|adding|continued"
+    r"|continuing|sighed|pleaded|began|begun|repeated|returned|observed|remarked|resumed"
+    r"|announced|announcing|voice|whisper|shout|exclamation|speech|hesitated"
+    r"|(?:call|calls|called|calling|went|go|goes|going|burst|broke)\s+(?:out|on|forth|in))\b",
+    re.I,
+)
+_SENTENCE_END = re.compile(r"[.!?;]")
 _ITALIC = re.compile(r"(?<![*\w])([*_])(?=\S)([^*_\n]{1,300}?)(?<=\S)\1(?![*\w])")
 _CONTEXT = 60
 _HEADING_LINES = re.compile(r"\S(?:.|\n(?![ \t]*\n))*")
@@ -183,6 +195,43 @@ def _near_speech(text: str, outer_start: int, outer_end: int, start: int, end: i
     return after is not None or before is not None
 
 
+def _is_term(text: str, quote: _Quote, start: int, end: int, resumes: int | None) -> bool:
+    """A scare quote, title or quoted word inside a narration sentence: the so-called
+    "improvement", a book called "Evelina". Read by the narrator, not a character.
+
+    The opening mark follows a lowercase word directly, the words cry or ask nothing,
+    and no speech verb stands beside the quote. A quote resumed after a few words of
+    narration in the same sentence ("Wait" looking round "for me.") is still speech.
+    """
+    if quote.family not in ("double", "single") or quote.open_at_end:
+        return False
+    before = quote.outer_start - 1
+    while before > start and text[before] in " \t\n":
+        before -= 1
+    if before < start or not text[before].isalpha() or not text[before].islower():
+        return False
+    if resumes is not None and not _SENTENCE_END.search(text, resumes, quote.outer_start):
+        return False
+    words = text[quote.start : quote.end]
+    if "!" in words or "?" in words:
+        return False
+    lo, hi = max(start, quote.outer_start - 25), min(end, quote.outer_end + 30)
+    return not _SPEECH_CUES.search(text, lo, quote.outer_start) and not _SPEECH_CUES.search(
+        text, quote.outer_end, hi
+    )
+
+
+def _without_terms(text: str, start: int, end: int, quotes: list[_Quote]) -> list[_Quote]:
+    """The paragraph's quotes less scare quotes and titles, which stay in the narration."""
+    out: list[_Quote] = []
+    for quote in quotes:
+        # Only a quote that is speech can resume after a few words of narration.
+        resumes = out[-1].outer_end if out and out[-1].outer_end <= quote.outer_start else None
+        if not _is_term(text, quote, start, end, resumes):
+            out.append(quote)
+    return out
+
+
 def _kind(text: str, quote: _Quote, start: int, end: int, double_style: bool) -> Kind:
     if quote.family == "italic":
         return Kind.THOUGHT
@@ -268,7 +317,7 @@ def segment(book: Book, read_notes: bool = False) -> tuple[Segment, ...]:
             if (span := _trimmed(text, start, end)) is not None:
                 out.append(Segment(kind, *span, chapter, scene, number, reason=reason))
             continue
-        quotes = found[para]
+        quotes = _without_terms(text, start, end, found[para])
         kinds = [_kind(text, q, start, end, double_style) for q in quotes]
         if carried and quotes and (quotes[0].outer_start, quotes[0].family) == (start, carried[0]):
             kinds[0] = carried[1]  # a quote running on from the previous paragraph keeps its kind

@@ -70,6 +70,42 @@ def test_quote_conventions(text: str, expected: list[tuple[Kind, str]]) -> None:
     assert spoken(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            'He was the authority on "form" in town.',
+            [(N, 'He was the authority on "form" in town.')],
+        ),
+        (
+            'She was reading a novel called "Evelina" at the time.',
+            [(N, 'She was reading a novel called "Evelina" at the time.')],
+        ),
+        ("The so-called 'improvement' failed.", [(N, "The so-called 'improvement' failed.")]),
+        # A one-word exclamation with a speech verb, a cry, an ask, or speech after a
+        # colon or at a sentence start is still dialogue.
+        ('"Yes!" said he.', [(D, "Yes!"), (N, "said he.")]),
+        (
+            'There were cries of "Help" from below.',
+            [(N, "There were cries of"), (D, "Help"), (N, "from below.")],
+        ),
+        ('He gave a sharp "No!" and left.', [(N, "He gave a sharp"), (D, "No!"), (N, "and left.")]),
+        (
+            'He turned to her and "Come in" was all he said.',
+            [(N, "He turned to her and"), (D, "Come in"), (N, "was all he said.")],
+        ),
+        ('Then she wrote: "Come home."', [(N, "Then she wrote:"), (D, "Come home.")]),
+        # Speech resumed after a few words of action in the same sentence.
+        (
+            '"It is only four" showing his watch "and we are early."',
+            [(D, "It is only four"), (N, "showing his watch"), (D, "and we are early.")],
+        ),
+    ],
+)
+def test_scare_quotes_and_titles_are_narration(text: str, expected: list[tuple[Kind, str]]) -> None:
+    assert spoken(text) == expected
+
+
 def test_multi_paragraph_quote_continues_with_same_kind() -> None:
     text = '"First part of the speech.\n\n"Second part," he said.\n\nThe end came.'
     assert spoken(text) == [
@@ -130,7 +166,7 @@ def test_single_quotes_are_thoughts_where_speech_is_double_quoted() -> None:
 
 def test_headings_matter_and_places() -> None:
     text = (
-        'Title: T\n\nChapter 1\n\nA/N: hello\n\nOne "two" three.\n\n***\n\nFour.\n\n'
+        'Title: T\n\nChapter 1\n\nA/N: hello\n\nOne said "two" three.\n\n***\n\nFour.\n\n'
         "Chapter 2: End\n\nFive.\n\nReview?"
     )
     doc, segments = run(text)
@@ -142,7 +178,7 @@ def test_headings_matter_and_places() -> None:
         (Kind.FRONT_MATTER, "Title: T", 0, 0, 0, "title line"),
         (Kind.HEADING, "Chapter 1", 0, 0, 1, None),
         (Kind.FRONT_MATTER, "A/N: hello", 0, 0, 2, "author's note"),
-        (N, "One", 0, 0, 3, None),
+        (N, "One said", 0, 0, 3, None),
         (D, "two", 0, 0, 3, None),
         (N, "three.", 0, 0, 3, None),
         (Kind.BACK_MATTER, "***", 0, 0, 4, "scene break"),
