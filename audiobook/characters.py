@@ -144,15 +144,19 @@ _SMALL_WORDS = frozenset(
 )
 
 
-def _variants(alias: str) -> set[str]:
+def _variants(alias: str, role: bool = False) -> set[str]:
     """How a listed alias may be written in running text: cast lists often title-case
-    every word ("The King Of Hearts") where the text has "the King of Hearts"."""
+    every word ("The King Of Hearts") where the text has "the King of Hearts".
+    With ``role``, "The Cook" is also written "the cook"."""
     words = alias.split()
     lowered = [w.lower() if w in _SMALL_WORDS else w for w in words]
     out = {alias, " ".join(lowered)}
     if lowered and lowered[0] != words[0]:
         out.add(" ".join([words[0], *lowered[1:]]))
-    return {v for v in out if any(c.isupper() for c in v)}
+    out = {v for v in out if any(c.isupper() for c in v)}
+    if role and len(words) >= 2 and words[0] in ("The", "A", "An"):
+        out.add(alias.lower())
+    return out
 
 
 def alias_forms(characters: tuple[Character, ...]) -> dict[str, tuple[int, ...]]:
@@ -171,7 +175,11 @@ def alias_forms(characters: tuple[Character, ...]) -> dict[str, tuple[int, ...]]
             if not alias:
                 continue
             base = _strip_honorific(alias)
-            for form in _variants(alias) | _variants(base):
+            # "The Cook", "The Station-Master": a role the text writes in lower case. A
+            # role of unknown gender is as often a description of a named character
+            # ("the painter" for Basil) as a person of its own, so it keeps its capitals.
+            role = character.gender is not Gender.UNKNOWN
+            for form in _variants(alias, role) | _variants(base, role):
                 given[form].add(i)
             words = base.replace(".", ". ").split()
             titled = bool(words) and words[0].rstrip(".") in TITLES

@@ -217,6 +217,7 @@ def test_narration_paragraph_before_an_unattributed_turn_names_the_speaker() -> 
 
 
 def test_alternation_stops_at_a_long_narration_break() -> None:
+    # Past the break only the weaker best guess (the latest speaker) is left.
     long_break = "The rain went on. " * 40
     text = (
         '"Is it far?" asked Elizabeth.\n\n'
@@ -224,7 +225,66 @@ def test_alternation_stops_at_a_long_narration_break() -> None:
         f"{long_break}\n\n"
         '"Then I shall walk."'
     )
-    assert speakers(text, ELIZABETH, MR_BENNET) == ["Elizabeth", "Mr. Bennet", None]
+    book, segments = passage(text)
+    out, rules = attribute_explained(book, segments, (ELIZABETH, MR_BENNET))
+    last = max(i for i, s in enumerate(out) if s.kind is Kind.DIALOGUE)
+    assert (out[last].speaker, rules[last]) == ("Mr. Bennet", "best-guess")
+
+
+def rules_of(text: str, *characters: Character) -> list[tuple[str | None, str | None]]:
+    book, segments = passage(text)
+    out, rules = attribute_explained(book, segments, characters)
+    return [(s.speaker, rules.get(i)) for i, s in enumerate(out) if s.kind is Kind.DIALOGUE]
+
+
+def test_speaker_after_the_and_an_adjective() -> None:
+    hare = Character("Hare", ("March Hare",), Gender.MALE)
+    thorpe = Character("Mrs. Thorpe", (), Gender.FEMALE)
+    text = '"I deny it!" said the March Hare.\n\n"Indeed," said the gentle Mrs. Thorpe.'
+    assert speakers(text, hare, thorpe, ELIZABETH) == ["Hare", "Mrs. Thorpe"]
+
+
+def test_unlisted_past_tense_verb_next_to_a_name() -> None:
+    text = (
+        '"I would rather not pass at all," flashed Elizabeth.\n\n'
+        '"I am sorry," Mr. Bennet apologized.\n\n'
+        '"Yes." Mr. Bennet tittered.'
+    )
+    assert rules_of(text, ELIZABETH, MR_BENNET)[:2] == [
+        ("Elizabeth", "explicit-after-inverted"),
+        ("Mr. Bennet", "explicit-after-name"),
+    ]
+    # After a quote that ends its sentence, an unlisted verb starts a new one.
+    assert rules_of(text, ELIZABETH, MR_BENNET)[2][1] != "explicit-after-name"
+
+
+def test_role_of_known_gender_is_found_in_lower_case() -> None:
+    cook = Character("The Cook", (), Gender.FEMALE)
+    painter = Character("The Painter", ())
+    text = '"Pepper, mostly," said the cook.\n\n"Not at all," said the painter.'
+    assert speakers(text, cook, painter)[0] == "The Cook"
+    # A role of unknown gender may describe a named character: no lower-case match.
+    assert rules_of(text, cook, painter)[1][1] != "explicit-after-inverted"
+
+
+def test_narration_paragraph_ending_in_said_leads_into_the_quote() -> None:
+    text = (
+        "Mr. Bennet looked up from his book, and Elizabeth, after a pause, said,--\n\n"
+        '"I shall walk to Meryton."'
+    )
+    assert rules_of(text, ELIZABETH, MR_BENNET) == [("Elizabeth", "lead-in")]
+
+
+def test_best_guess_follows_conversation_parity() -> None:
+    text = (
+        '"Is it far?" asked Elizabeth.\n\n'
+        '"Three miles."\n\n'
+        '"Then I shall walk."\n\n'
+        '"In this weather?"\n\n'
+        '"Certainly."'
+    )
+    got = rules_of(text, ELIZABETH, MR_BENNET)
+    assert [who for who, _ in got][::2] == ["Elizabeth", "Elizabeth", "Elizabeth"]
 
 
 def test_pronoun_after_quote_prefers_recent_speaker_of_that_gender() -> None:
