@@ -21,7 +21,7 @@ _OPENER_BEFORE = frozenset('([{<—–-/"“„«…:;*_')
 # Leading-apostrophe words: 'em, 'tis, 'cause, rock 'n' roll, the '90s.
 _ELISION = re.compile(
     r"(?:em|tis|twas|twere|twill|twould|cause|cos|coz|cuz|til|till|n|bout|round|nuff|kay"
-    r"|ello|allo|ere|im|scuse|fraid|sup|\d\d)s?\b(?!['’]\w)",
+    r"|ello|allo|ere|im|scuse|fraid|sup|\d\d|s|re|ve|ll|d|m|t)s?\b(?!['’]\w)",
     re.I,
 )
 _WEAK_AFTER = re.compile(r"\s+[a-z]")
@@ -44,6 +44,15 @@ _SPEECH_CUES = re.compile(
     r"|announced|announcing|voice|whisper|shout|exclamation|speech|hesitated"
     r"|(?:call|calls|called|calling|went|go|goes|going|burst|broke)\s+(?:out|on|forth|in))\b",
     re.I,
+)
+# A bracketed stage direction inside speech: "(smiling)", "(in a low tone,)", "(to Emma)",
+# "(she was quite sure of it)".
+_DIRECTION = re.compile(r"\([^()]{1,200}\)")
+_DIRECTION_WORD = re.compile(
+    r"(?!(?:excepting|according|concerning|including|during|regarding|nothing|something"
+    r"|anything|everything|morning|evening|being|in\s+(?:short|fact|truth|general))\b)"
+    r"(?:[a-z]+ing|[a-z]+ly|in|with|to|aside|then|after|she|he|they|his|her|here|loud|renewed)\b"
+    r"|(?:hear|cheers|laughter|applause)\b"
 )
 _SENTENCE_END = re.compile(r"[.!?;]")
 _ITALIC = re.compile(r"(?<![*\w])([*_])(?=\S)([^*_\n]{1,300}?)(?<=\S)\1(?![*\w])")
@@ -264,10 +273,26 @@ def _pieces(
     cursor = start
     for quote, kind in zip(quotes, kinds, strict=True):
         yield cursor, quote.outer_start, Kind.NARRATION
-        has_words = any(c.isalnum() for c in text[quote.start : quote.end])
-        yield quote.start, quote.end, kind if has_words else Kind.NARRATION
+        inner = quote.start
+        for a, b in _stage_directions(text, quote):
+            yield inner, a, _worded(text, inner, a, kind)
+            yield a, b, Kind.NARRATION
+            inner = b
+        yield inner, quote.end, _worded(text, inner, quote.end, kind)
         cursor = quote.outer_end
     yield cursor, end, Kind.NARRATION
+
+
+def _worded(text: str, start: int, end: int, kind: Kind) -> Kind:
+    return kind if any(c.isalnum() for c in text[start:end]) else Kind.NARRATION
+
+
+def _stage_directions(text: str, quote: _Quote) -> Iterator[tuple[int, int]]:
+    """Bracketed narration inside speech, "But--(in a low tone)--no.": read by the narrator."""
+    if quote.family in ("double", "single"):
+        for m in _DIRECTION.finditer(text, quote.start, quote.end):
+            if _DIRECTION_WORD.match(text, m.start() + 1):
+                yield m.start(), m.end()
 
 
 def segment(book: Book, read_notes: bool = False) -> tuple[Segment, ...]:

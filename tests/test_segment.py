@@ -106,6 +106,38 @@ def test_scare_quotes_and_titles_are_narration(text: str, expected: list[tuple[K
     assert spoken(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            '"Yes, dear.--But--(in a low tone)--not now."',
+            [(D, "Yes, dear.--But--"), (N, "(in a low tone)"), (D, "--not now.")],
+        ),
+        (
+            '"A better letter (returning it,) than I expected."',
+            [(D, "A better letter"), (N, "(returning it,)"), (D, "than I expected.")],
+        ),
+        # An aside in the speaker's own words stays in the quote.
+        (
+            '"He came (which I never allowed) to tea."',
+            [(D, "He came (which I never allowed) to tea.")],
+        ),
+    ],
+)
+def test_stage_directions_inside_speech_are_narration(
+    text: str, expected: list[tuple[Kind, str]]
+) -> None:
+    assert spoken(text) == expected
+
+
+def test_spaced_contractions_do_not_open_quotes() -> None:
+    text = "\"You 're sure he 's gone?\" she asked."
+    assert spoken(text) == [(D, "You 're sure he 's gone?"), (N, "she asked.")]
+    assert spoken("Then you 're late, and he 's gone.") == [
+        (N, "Then you 're late, and he 's gone.")
+    ]
+
+
 def test_multi_paragraph_quote_continues_with_same_kind() -> None:
     text = '"First part of the speech.\n\n"Second part," he said.\n\nThe end came.'
     assert spoken(text) == [
