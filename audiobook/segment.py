@@ -185,6 +185,11 @@ def _italic_thoughts(text: str, start: int, end: int) -> list[_Quote]:
     """*I should go,* he thought: emphasis marks around a clause tied to a thought verb."""
     out = []
     for m in _ITALIC.finditer(text, start, end):
+        # One emphasised word ("it was _very_ odd, she thought") is not a thought of its
+        # own; "*Run,* she thought" ends on punctuation.
+        words = m.group(2)
+        if " " not in words and words[-1].isalnum():
+            continue
         if _near_thought(text, m.start(), m.end(), start, end):
             out.append(_Quote(m.start(), m.start(2), m.end(2), m.end(), "italic"))
     return out

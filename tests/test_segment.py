@@ -184,6 +184,8 @@ def test_em_dash_dialogue(text: str, expected: list[tuple[Kind, str]]) -> None:
         ("He wondered, 'Why me?'", [(N, "He wondered,"), (T, "Why me?")]),
         ("*I should leave,* she thought.", [(T, "I should leave,"), (N, "she thought.")]),
         ("It was *very* late.", [(N, "It was *very* late.")]),
+        ("It was _very_ odd, she thought.", [(N, "It was _very_ odd, she thought.")]),
+        ("*Run,* he thought.", [(T, "Run,"), (N, "he thought.")]),
         ("'Stop,' she said to him.", [(D, "Stop,"), (N, "she said to him.")]),
     ],
 )
