@@ -21,6 +21,7 @@ from audiobook.errors import AudiobookError
 from audiobook.lexicon import load_lexicon
 from audiobook.models import Kind
 from audiobook.plan import spoken_text
+from audiobook.read import read
 
 app = typer.Typer(
     add_completion=False,
@@ -167,6 +168,9 @@ STYLES = {
 def script(
     story: Annotated[Path, typer.Argument(help="Story file.")],
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON.")] = False,
+    as_text: Annotated[
+        bool, typer.Option("--text", help="The story's text, as the JSON offsets count it.")
+    ] = False,
     cast: CastOpt = None,
     voices: VoicesOpt = None,
     encoding: EncodingOpt = None,
@@ -181,6 +185,9 @@ def script(
                      author=author, read_notes=read_notes, narrator=narrator,
                      lexicons=tuple(lexicon) if lexicon else None)
     with user_errors():
+        if as_text:
+            out.file.write(read(story, encoding).source_text)
+            return
         result, cast_, _ = pipeline.prepare(story, config)
         if as_json:
             out.file.write(json.dumps(pipeline.script_json(result, cast_), ensure_ascii=False,

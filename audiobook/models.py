@@ -42,12 +42,36 @@ class Document:
     ``text`` has every CRLF and lone CR turned into LF. ``removed_cr`` lists, in
     ascending order, the offsets in ``text`` of each LF that replaced a CRLF pair,
     so that offsets can be mapped back to the decoded source.
+
+    For EPUB, HTML and Markdown, ``text`` is the text extracted from the markup
+    (paragraphs separated by blank lines, italics marked ``*like this*``) and
+    ``hints`` carries the structure the markup shows.
     """
 
     text: str
     path: Path | None = None
     encoding: str = "utf-8"
     removed_cr: tuple[int, ...] = ()
+    hints: Hints | None = None
+    """Structure read from markup (EPUB, HTML, Markdown); None for plain text."""
+
+    @property
+    def source_text(self) -> str:
+        """The text that ``source_offset`` offsets index: ``text`` with its CRLFs restored.
+
+        For EPUB, HTML and Markdown this is ``text`` itself, the text extracted from
+        the markup.
+        """
+        if not self.removed_cr:
+            return self.text
+        pieces: list[str] = []
+        cursor = 0
+        for lf in self.removed_cr:
+            pieces.append(self.text[cursor:lf])
+            pieces.append("\r")
+            cursor = lf
+        pieces.append(self.text[cursor:])
+        return "".join(pieces)
 
     def source_offset(self, offset: int) -> int:
         """Offset into the decoded source for an offset into ``text``."""
@@ -77,6 +101,37 @@ class Matter:
     end: int
     label: str
     front: bool = True
+
+
+@dataclass(frozen=True)
+class ChapterHint:
+    """A chapter as the markup marks it: a navigation entry or a heading.
+
+    ``start`` is where the chapter begins in ``Document.text``; ``heading`` spans
+    the heading text, when the chapter shows one.
+    """
+
+    title: str
+    start: int
+    heading: Span | None = None
+
+
+@dataclass(frozen=True)
+class Hints:
+    """What a structured file says about itself, for ``structure`` to prefer.
+
+    ``chapters`` are in text order; ``matter`` spans text that is not story
+    (title page, copyright, table of contents, footnotes, summary, notes...).
+    Empty ``chapters`` leaves finding chapters to the plain-text rules.
+    """
+
+    format: str
+    """"epub", "html" or "markdown"."""
+    title: str | None = None
+    author: str | None = None
+    summary: str | None = None
+    chapters: tuple[ChapterHint, ...] = ()
+    matter: tuple[Matter, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 Lines are grouped into blocks (paragraphs, headings, separators); blocks that are not
 story become ``Matter``; the rest is split into chapters at headings and into scenes
-at separators and runs of blank lines.
+at separators and runs of blank lines. A document read from markup carries ``Hints``:
+then its chapters, matter, title, author and summary come from the hints, and the
+plain-text rules only fill in what the markup does not say.
 """
 
 from __future__ import annotations
@@ -13,7 +15,17 @@ import re
 from dataclasses import dataclass
 
 from audiobook.errors import StructureError
-from audiobook.models import Book, Chapter, Document, Matter, Paragraph, Scene, Span
+from audiobook.models import (
+    Book,
+    Chapter,
+    ChapterHint,
+    Document,
+    Hints,
+    Matter,
+    Paragraph,
+    Scene,
+    Span,
+)
 
 _MAX_HEADING_CHARS = 150
 _ROMAN = re.compile(r"M{0,4}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})", re.I)
@@ -89,6 +101,8 @@ class _Block:
     title: str = ""
     part: bool = False
     label: str | None = None  # matter label, for blocks that are not story
+    hinted: bool = False  # labelled by the document's hints, not by the rules here
+    front: bool = True  # for hinted matter: whether the hints put it in front
 
 
 def _roman(numeral: str) -> int:
@@ -137,6 +151,12 @@ def _heading(line: str, after_blank: bool) -> tuple[str, bool] | None:
     return None
 
 
+def heading_title(line: str) -> str | None:
+    """The announced title if a line reads as a chapter heading ("CHAPTER IV." -> "Chapter 4")."""
+    found = _heading(" ".join(line.split()), True)
+    return found[0] if found else None
+
+
 def _is_separator(line: str) -> bool:
     if not _SEPARATOR.fullmatch(line) or not line.strip("."):
         return False
@@ -175,8 +195,11 @@ def _hard_wrapped(lines: list[tuple[int, int, int]]) -> bool:
     return sum(length >= 0.6 * width for length in inner) >= 0.75 * len(inner)
 
 
-def _blocks(text: str, lines: list[tuple[int, int, int]]) -> list[_Block]:
-    wrapped = _hard_wrapped(lines)
+def _blocks(
+    text: str, lines: list[tuple[int, int, int]], wrapped: bool | None = None
+) -> list[_Block]:
+    if wrapped is None:
+        wrapped = _hard_wrapped(lines)
     blocks: list[_Block] = []
     i = 0
     while i < len(lines):
@@ -398,6 +421,8 @@ def _scenes(blocks: list[_Block]) -> list[Scene]:
 
 def structure(doc: Document, title: str | None = None, author: str | None = None) -> Book:
     """Work out a story's metadata, matter, chapters, scenes and paragraphs."""
+    if doc.hints is not None:
+        return _hinted(doc, doc.hints, title, author)
     text = doc.text
     lines = _lines(text)
     if not lines:
@@ -490,3 +515,173 @@ def _matter(text: str, blocks: list[_Block], chapters: list[Chapter]) -> list[Ma
             front = block.start < chapter.scenes[0].start
         out.append(Matter(block.start, block.end, block.label, front))
     return out
+
+
+def _hinted(doc: Document, hints: Hints, title: str | None, author: str | None) -> Book:
+    """Structure from a document's hints: their chapters and matter exactly, the
+    plain-text rules for notes and details the markup leaves unmarked."""
+    text = doc.text
+    lines = _lines(text)
+    if not lines:
+        raise StructureError(f"{doc.path or doc.name} has no text: there is nothing to read.")
+    # Markup puts a blank line between paragraphs; a single newline is a <br>.
+    blocks = _blocks(text, lines, wrapped=False)
+    _mark_hinted_matter(blocks, hints.matter)
+    hinted = _sorted_hints(hints.chapters, len(text))
+    meta = _Meta(title=hints.title, author=author or hints.author, summary=hints.summary)
+    if hinted:
+        _mark_hinted_headings(blocks, hinted)
+        regions = _hint_regions(blocks, hinted)
+    else:
+        regions = _regions(blocks)
+    meta.headed = len(regions) > 1
+    for k, region in enumerate(regions):
+        body = [b for b in region if b.kind != "heading" and not b.hinted]
+        _label_region(text, body, meta, top=k == 0)
+        story = [b for b in body if _is_story(b)]
+        if k == 0 and len(regions) > 1 and _is_title_page(text, k, region, story):
+            for block in story:
+                block.label = "title page"
+    if not any(map(_is_story, blocks)):
+        # Nothing but matter: read it all rather than produce an empty book.
+        for block in blocks:
+            block.kind, block.label, block.hinted = "text", None, False
+        regions, hinted = [blocks], []
+    book_title = title or meta.title or _readable_name(doc.name)
+    if hinted:
+        chapters = _hinted_chapters(text, regions, hinted, book_title)
+    else:
+        chapters = _chapters(text, regions, book_title)
+    matter = _matter(text, [b for b in blocks if not b.hinted], chapters)
+    matter.extend(_hinted_matter(blocks))
+    matter.sort(key=lambda m: m.start)
+    return Book(doc, book_title, meta.author, meta.summary, tuple(chapters), tuple(matter))
+
+
+def _mark_hinted_matter(blocks: list[_Block], matter: tuple[Matter, ...]) -> None:
+    spans = sorted(matter, key=lambda m: m.start)
+    starts = [m.start for m in spans]
+    for block in blocks:
+        k = bisect.bisect_right(starts, block.start) - 1
+        for m in spans[max(0, k) : k + 2]:
+            if m.start < block.end and block.start < m.end:
+                block.kind, block.title, block.label, block.hinted = "text", "", m.label, True
+                block.front = m.front
+                break
+
+
+def _hinted_matter(blocks: list[_Block]) -> list[Matter]:
+    """Runs of hinted blocks with one label as one Matter each, aligned to the blocks."""
+    out: list[Matter] = []
+    previous: _Block | None = None
+    for block in blocks:
+        if block.hinted and block.label is not None:
+            last = out[-1] if out else None
+            if (
+                last is not None
+                and previous is not None
+                and previous.hinted
+                and (last.label, last.front) == (block.label, block.front)
+            ):
+                out[-1] = Matter(last.start, block.end, last.label, last.front)
+            else:
+                out.append(Matter(block.start, block.end, block.label, block.front))
+        previous = block
+    return out
+
+
+def _clean_title(title: str) -> str:
+    return heading_title(title) or _tidy(" ".join(title.split()))
+
+
+def _sorted_hints(chapters: tuple[ChapterHint, ...], size: int) -> list[ChapterHint]:
+    """Hinted chapters in text order, one per start, titles cleaned."""
+    out: list[ChapterHint] = []
+    for hint in sorted(chapters, key=lambda c: c.start):
+        if not 0 <= hint.start < size:
+            continue
+        hint = ChapterHint(_clean_title(hint.title), hint.start, hint.heading)
+        if out and out[-1].start == hint.start:
+            last = out[-1]
+            out[-1] = ChapterHint(_join_titles([last.title, hint.title]), last.start,
+                                  last.heading or hint.heading)
+        else:
+            out.append(hint)
+    return out
+
+
+def _mark_hinted_headings(blocks: list[_Block], hinted: list[ChapterHint]) -> None:
+    """Headings are exactly the hinted ones; a line that merely looks like one is text."""
+    spans = [(h.heading.start, h.heading.end) for h in hinted if h.heading is not None]
+    starts = [start for start, _ in spans]
+    for block in blocks:
+        if block.kind == "heading":
+            block.kind, block.title, block.part = "text", "", False
+        if block.hinted:
+            continue
+        k = bisect.bisect_right(starts, block.start) - 1
+        if k >= 0 and block.start >= spans[k][0] and block.end <= spans[k][1]:
+            block.kind = "heading"
+
+
+def _hint_regions(blocks: list[_Block], hinted: list[ChapterHint]) -> list[list[_Block]]:
+    """The blocks before the first hinted chapter, then the blocks of each."""
+    starts = [h.start for h in hinted]
+    regions: list[list[_Block]] = [[] for _ in range(len(hinted) + 1)]
+    for block in blocks:
+        regions[bisect.bisect_right(starts, block.start)].append(block)
+    return regions
+
+
+def _join_titles(titles: list[str]) -> str:
+    """ "Chapter 1" and "The Storm" make "Chapter 1: The Storm"; "Part One" and
+    "Chapter 1" make "Part One, Chapter 1"."""
+    out = ""
+    bare = False
+    for title in filter(None, titles):
+        if not out:
+            out = title
+        elif bare and heading_title(title) is None:
+            out += f": {title}"
+        else:
+            out += f", {title}"
+        found = heading_title(title)
+        bare = found is not None and ":" not in found and found.startswith("Chapter")
+    return out
+
+
+def _hinted_chapters(
+    text: str, regions: list[list[_Block]], hinted: list[ChapterHint], book_title: str
+) -> list[Chapter]:
+    """One chapter per hinted chapter with story; hinted chapters without story (a part's
+    title page) join the next one, and after the last one their headings are matter."""
+    pieces: list[tuple[str, int, Span | None, list[Scene]]] = []
+    if any(map(_is_story, regions[0])):
+        scenes = _scenes(regions[0])
+        pieces.append(("", scenes[0].start, None, scenes))
+    pending: list[tuple[ChapterHint, list[_Block]]] = []
+    for hint, region in zip(hinted, regions[1:], strict=True):
+        heads = [b for b in region if b.kind == "heading"]
+        pending.append((hint, heads))
+        if not any(map(_is_story, region)):
+            continue
+        scenes = _scenes(region)
+        all_heads = [b for _, hs in pending for b in hs]
+        span = Span(all_heads[0].start, all_heads[-1].end) if all_heads else None
+        start = min(pending[0][0].start, span.start if span else scenes[0].start)
+        title = _join_titles([h.title for h, _ in pending])
+        pieces.append((title, min(start, scenes[0].start), span, scenes))
+        pending = []
+    for _, heads in pending:
+        for block in heads:
+            block.kind, block.label = "text", "chapter heading"
+    chapters: list[Chapter] = []
+    for n, (name, start, span, scenes) in enumerate(pieces):
+        if not name:
+            name = book_title if len(pieces) == 1 else _opening_words(text, scenes[0].start)
+        chapters.append(Chapter(name or f"Chapter {n + 1}", start, scenes[-1].end, span,
+                                tuple(scenes)))
+    for n in range(len(chapters) - 1):
+        c = chapters[n]
+        chapters[n] = Chapter(c.title, c.start, chapters[n + 1].start, c.heading, c.scenes)
+    return chapters
