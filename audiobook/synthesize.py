@@ -4,6 +4,11 @@ Clips are yielded in book order as soon as each is ready, with a bounded window 
 work in flight, so assembly overlaps synthesis and memory stays flat however long
 the book. The cache is content-addressed (engine identity, voice settings, text)
 and shared safely between runs: workers write a temporary file and rename it.
+
+The worker pool is our own rather than ``concurrent.futures``: the parent hands
+each worker one clip at a time, so it knows which clip a dead worker was speaking
+(only that clip is retried), can bound each clip by a timeout (a hung engine is
+killed, not waited for), and can stop every worker at once on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -11,17 +16,19 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import multiprocessing
 import os
+import signal
 import sys
-import tempfile
-import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import Any
 
 from audiobook.config import CLIP_TIMEOUT_S, MAX_CLIP_CHARS
 from audiobook.engines import Engine, create_engine, engine_identity
@@ -29,7 +36,10 @@ from audiobook.errors import AudiobookError, EngineError, SynthesisError
 from audiobook.models import Clip, Utterance, VoiceProfile
 
 MAX_ATTEMPTS = 2
-"""A clip whose worker dies is retried once in a fresh pool, then reported."""
+"""A clip whose worker dies or hangs is retried once in a fresh worker, then reported."""
+
+START_TIMEOUT_S = 120.0
+"""Longest a worker may take to start its engine."""
 
 
 @dataclass
@@ -41,7 +51,7 @@ class SynthesisStats:
     misses: int = 0
     """Clips the engine synthesised."""
     restarts: int = 0
-    """Times the worker pool was recreated after a worker died."""
+    """Workers replaced after one died or hung."""
 
 
 def clip_key(identity: str, profile: VoiceProfile, text: str) -> str:
@@ -61,120 +71,277 @@ def count_missing(utterances: Sequence[Utterance], engine: str, cache_dir: Path)
     return sum(1 for key in keys if not clip_path(cache_dir, key).exists())
 
 
-def _snippet(text: str, length: int = 16) -> str:
+def clip_timeout(text: str, per_clip_s: float = CLIP_TIMEOUT_S) -> float:
+    """How long the engine may take over ``text``: ``per_clip_s`` per started 1000 characters."""
+    return per_clip_s * (1 + len(text) // MAX_CLIP_CHARS)
+
+
+def where(utterance: Utterance, chapter_titles: Sequence[str] = ()) -> str:
+    """'chapter 3 ("The Storm"), sentence 'He turned…' (text offset 120)', for messages."""
+    number = utterance.chapter + 1
+    title = chapter_titles[utterance.chapter] if utterance.chapter < len(chapter_titles) else ""
+    chapter = f'chapter {number} ("{_snippet(title, 40)}")' if title else f"chapter {number}"
+    return (
+        f"{chapter}, sentence '{_snippet(utterance.text, 60)}' (text offset {utterance.start})"
+    )
+
+
+def _snippet(text: str, length: int) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= length else text[:length] + "…"
+    return text if len(text) <= length else text[:length].rstrip() + "…"
 
 
 # --- worker process side -------------------------------------------------------
 
 _worker_engine: Engine | None = None
-_worker_error: str | None = None
 
 
-def _init_worker(engine: str) -> None:
-    global _worker_engine, _worker_error
-    # pyttsx3 prints to stdout; the user's stdout is for the CLI's own output.
-    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker
-    try:
-        _worker_engine = create_engine(engine)
-    except Exception as exc:
-        # An initializer that raises breaks the pool with no message; report it per clip.
-        _worker_error = (
-            str(exc) if isinstance(exc, AudiobookError) else f"{type(exc).__name__}: {exc}"
-        )
+def _temp_name(target: Path, pid: int) -> Path:
+    """Where worker ``pid`` writes ``target`` before renaming it (so a killed one's is known)."""
+    return target.with_name(f".{target.name}.{pid}.tmp")
 
 
 def _synthesize_in_worker(text: str, profile: VoiceProfile, out: str) -> None:
+    """Speak ``text`` into the cache file ``out``: a temporary file, then a rename."""
     if _worker_engine is None:
-        raise EngineError(_worker_error or "the speech engine did not start")
+        raise EngineError("the speech engine did not start")
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem[:12]}-", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    # A hung engine would hang the run; dying instead lets the parent retry in a new pool.
-    limit = CLIP_TIMEOUT_S * (1 + len(text) // MAX_CLIP_CHARS)
-    watchdog = threading.Timer(limit, os._exit, args=(75,))
-    watchdog.daemon = True
-    watchdog.start()
+    tmp = _temp_name(target, os.getpid())
     try:
-        _worker_engine.synthesize(text, profile, Path(tmp))
+        _worker_engine.synthesize(text, profile, tmp)
         os.replace(tmp, target)
     except AudiobookError:
         raise
     except Exception as exc:
         raise EngineError(f"{type(exc).__name__}: {exc}") from None
     finally:
-        watchdog.cancel()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def _worker_main(conn: Connection, engine: str) -> None:
+    """A worker: start the engine, then speak one clip per request until told to stop."""
+    global _worker_engine
+    # Ctrl-C is the parent's to handle: it stops the workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # pyttsx3 prints to stdout; the user's stdout is for the CLI's own output.
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker
+    try:
+        _worker_engine = create_engine(engine)
+    except Exception as exc:
+        message = str(exc) if isinstance(exc, AudiobookError) else f"{type(exc).__name__}: {exc}"
+        conn.send(("failed", message))
+        return
+    conn.send(("ready", None))
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        if request is None:
+            return
+        try:
+            _synthesize_in_worker(*request)
+        except Exception as exc:
+            conn.send(("error", str(exc)))
+        else:
+            conn.send(("done", None))
 
 
 # --- main process side ---------------------------------------------------------
 
 
+@dataclass
+class _Job:
+    key: str
+    utterance: Utterance
+    path: Path
+    attempts: int = 0
+    error: AudiobookError | None = None
+    """Why the clip cannot be made; raised when the clip's turn comes, not before."""
+
+
+@dataclass
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    ready: bool = False
+    job: _Job | None = None
+    deadline: float = math.inf
+
+
+@dataclass
 class _Pool:
-    """A lazily started spawn pool plus the clips in flight, keyed by cache key."""
+    """Worker processes, started lazily, each speaking one clip at a time."""
 
-    def __init__(self, engine: str, jobs: int, stats: SynthesisStats) -> None:
-        self.engine = engine
-        self.jobs = jobs
-        self.stats = stats
-        self.executor: ProcessPoolExecutor | None = None
-        self.inflight: dict[str, tuple[Future[None], Utterance, Path]] = {}
-        self.attempts: dict[str, int] = {}
-
-    def _executor(self) -> ProcessPoolExecutor:
-        if self.executor is None:
-            self.executor = ProcessPoolExecutor(
-                max_workers=self.jobs,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_init_worker,
-                initargs=(self.engine,),
-            )
-        return self.executor
+    engine: str
+    size: int
+    stats: SynthesisStats
+    chapter_titles: Sequence[str]
+    timeout_s: float
+    workers: list[_Worker] = field(default_factory=list)
+    queue: deque[_Job] = field(default_factory=deque)
+    jobs: dict[str, _Job] = field(default_factory=dict)
+    """Jobs queued or being spoken, by cache key."""
 
     def submit(self, key: str, utterance: Utterance, path: Path) -> None:
-        self.attempts[key] = self.attempts.get(key, 0) + 1
-        future = self._executor().submit(
-            _synthesize_in_worker, utterance.text, utterance.profile, str(path)
-        )
-        self.inflight[key] = (future, utterance, path)
-
-    def restart(self) -> None:
-        """Replace a broken pool and resubmit what was in flight, once per clip."""
-        self.close()
-        self.stats.restarts += 1
-        for key, (_, utterance, path) in list(self.inflight.items()):
-            if self.attempts[key] >= MAX_ATTEMPTS:
-                raise SynthesisError(
-                    f"The speech engine crashed twice while speaking '{_snippet(utterance.text)}' "
-                    f"(or a clip just before it, at text offset {utterance.start})."
-                )
-            self.submit(key, utterance, path)
+        job = _Job(key, utterance, path)
+        self.jobs[key] = job
+        self.queue.append(job)
+        self._dispatch()
 
     def wait(self, key: str) -> None:
-        while key in self.inflight:
-            future, utterance, _ = self.inflight[key]
-            try:
-                future.result()
-            except BrokenProcessPool:
-                self.restart()
-                continue
-            except Exception as exc:
-                raise SynthesisError(
-                    f"Could not synthesise the clip at text offset {utterance.start} with voice "
-                    f"profile {utterance.profile.name!r} while speaking "
-                    f"'{_snippet(utterance.text)}': {exc}"
-                ) from exc
-            del self.inflight[key]
-            del self.attempts[key]
+        """Return once the clip ``key`` is in the cache; raise if it cannot be made."""
+        while (job := self.jobs.get(key)) is not None:
+            if job.error is not None:
+                raise job.error
+            self._step()
+
+    def _start_worker(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        parent, child = context.Pipe()
+        process = context.Process(target=_worker_main, args=(child, self.engine), daemon=True)
+        # The child inherits a blocked SIGINT, so a Ctrl-C that reaches the whole
+        # process group cannot interrupt it before it has set SIGINT to be ignored.
+        with _sigint_blocked():
+            process.start()
+        child.close()
+        self.workers.append(_Worker(process, parent, deadline=time.monotonic() + START_TIMEOUT_S))
+
+    def _dispatch(self) -> None:
+        while len(self.workers) < min(self.size, len(self.queue) + self._busy()):
+            self._start_worker()
+        for worker in list(self.workers):
+            if not self.queue:
+                return
+            if worker.ready and worker.job is None:
+                job = self.queue[0]
+                u = job.utterance
+                try:
+                    worker.conn.send((u.text, u.profile, str(job.path)))
+                except OSError:
+                    # It died while idle; its replacement takes the clip.
+                    _stop(worker)
+                    self.workers.remove(worker)
+                    continue
+                self.queue.popleft()
+                job.attempts += 1
+                worker.job = job
+                worker.deadline = time.monotonic() + clip_timeout(u.text, self.timeout_s)
+
+    def _busy(self) -> int:
+        return sum(1 for worker in self.workers if worker.job is not None)
+
+    def _step(self) -> None:
+        waiting = [w for w in self.workers if w.job is not None or not w.ready]
+        if not waiting:
+            self._dispatch()
+            return
+        timeout = max(0.0, min(w.deadline for w in waiting) - time.monotonic())
+        handles: list[Any] = [w.conn for w in waiting] + [w.process.sentinel for w in waiting]
+        ready = set(wait(handles, timeout))
+        for worker in waiting:
+            if worker.conn in ready or worker.process.sentinel in ready:
+                self._collect(worker)
+            elif time.monotonic() >= worker.deadline:
+                self._lost(worker, hung=True)
+        self._dispatch()
+
+    def _collect(self, worker: _Worker) -> None:
+        try:
+            has_message = worker.conn.poll()
+            status, message = worker.conn.recv() if has_message else ("died", None)
+        except (EOFError, OSError):
+            status, message = "died", None
+        if status == "died":
+            self._lost(worker, hung=False)
+        elif status == "ready":
+            worker.ready = True
+            worker.deadline = math.inf
+        elif status == "failed":
+            raise EngineError(f"The {self.engine} speech engine could not start: {message}")
+        else:
+            job = worker.job
+            assert job is not None
+            worker.job = None
+            worker.deadline = math.inf
+            if status == "error":
+                u = job.utterance
+                job.error = SynthesisError(
+                    f"Could not synthesise {where(u, self.chapter_titles)} with voice profile "
+                    f"{u.profile.name!r}: {message}"
+                )
+                return
+            del self.jobs[job.key]
             self.stats.misses += 1
 
-    def close(self) -> None:
-        if self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=True)
-            self.executor = None
+    def _lost(self, worker: _Worker, *, hung: bool) -> None:
+        """A worker died or hung: replace it and retry its clip, or report the clip."""
+        _stop(worker)
+        self.workers.remove(worker)
+        job = worker.job
+        if job is None:
+            if not worker.ready:
+                what = "did not start" if hung else "stopped while starting"
+                raise EngineError(f"The {self.engine} speech engine {what}.")
+            return  # an idle worker died; a new one is started when needed
+        self.stats.restarts += 1
+        if job.attempts >= MAX_ATTEMPTS:
+            u = job.utterance
+            if hung:
+                limit = clip_timeout(u.text, self.timeout_s)
+                job.error = SynthesisError(
+                    f"The speech engine hung on {where(u, self.chapter_titles)}: it did not "
+                    f"finish within {limit:g} s, {MAX_ATTEMPTS} times; change or remove that text."
+                )
+            else:
+                job.error = SynthesisError(
+                    f"The speech engine crashed {MAX_ATTEMPTS} times while speaking "
+                    f"{where(u, self.chapter_titles)}; change or remove that text."
+                )
+            return
+        self.queue.appendleft(job)
+
+    def close(self, *, kill: bool) -> None:
+        """Stop every worker: politely when all went well, at once otherwise."""
+        if not kill:
+            for worker in self.workers:
+                with contextlib.suppress(OSError):
+                    worker.conn.send(None)
+            deadline = time.monotonic() + 5
+            for worker in self.workers:
+                worker.process.join(max(0.0, deadline - time.monotonic()))
+        for worker in self.workers:
+            _stop(worker)
+        self.workers.clear()
+
+
+def _stop(worker: _Worker) -> None:
+    """Kill ``worker`` if it still runs, and remove the file it was writing."""
+    if worker.process.is_alive():
+        worker.process.kill()
+    worker.process.join()
+    worker.conn.close()
+    if worker.job is not None:
+        pid = worker.process.pid
+        if pid is not None:
+            tmp = _temp_name(worker.job.path, pid)
+            for leftover in tmp.parent.glob(f"{tmp.name}*"):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+
+
+@contextlib.contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not on Linux
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def synthesize(
@@ -186,23 +353,30 @@ def synthesize(
     *,
     stats: SynthesisStats | None = None,
     window: int = 0,
+    chapter_titles: Sequence[str] = (),
+    timeout_s: float | None = None,
 ) -> Iterator[Clip]:
     """Yield one clip per utterance, in order, synthesising what the cache lacks.
 
     ``jobs`` worker processes (spawned, each with its own engine) work at most
     ``window`` clips ahead of the one being yielded (default ``8 * jobs``).
     ``on_clip(done, total)`` is called before each clip is yielded, cache hits
-    included. Worker failures raise SynthesisError naming the text; a worker
-    that dies is replaced and its clips retried once.
+    included. A clip may take ``timeout_s`` (default ``CLIP_TIMEOUT_S``) per
+    started 1000 characters. A worker that dies or hangs is replaced and its clip
+    retried once; failures raise SynthesisError naming the chapter (by
+    ``chapter_titles``) and the sentence. Closing the generator early, or an
+    exception such as KeyboardInterrupt, kills the workers at once.
     """
     identity = engine_identity(engine)
     jobs = max(1, jobs)
     window = window if window > 0 else 8 * jobs
     stats = stats if stats is not None else SynthesisStats()
-    pool = _Pool(engine, jobs, stats)
+    per_clip = CLIP_TIMEOUT_S if timeout_s is None else timeout_s
+    pool = _Pool(engine, jobs, stats, chapter_titles, per_clip)
     ahead: deque[tuple[Utterance, str, Path]] = deque()
     total = len(utterances)
     upcoming = iter(utterances)
+    finished = False
     try:
         for done in range(1, total + 1):
             while len(ahead) < window:
@@ -211,7 +385,7 @@ def synthesize(
                     break
                 key = clip_key(identity, utterance.profile, utterance.text)
                 path = clip_path(cache_dir, key)
-                if key not in pool.inflight and not path.exists():
+                if key not in pool.jobs and not path.exists():
                     pool.submit(key, utterance, path)
                 else:
                     stats.hits += 1
@@ -221,5 +395,27 @@ def synthesize(
             if on_clip is not None:
                 on_clip(done, total)
             yield Clip(utterance, path)
+        finished = True
     finally:
-        pool.close()
+        pool.close(kill=not finished)
+
+
+@dataclass
+class Synthesizer:
+    """The clip source assembly asks: cache keys, and clips made or found by ``synthesize``."""
+
+    engine: str
+    cache_dir: Path
+    jobs: int
+    chapter_titles: Sequence[str] = ()
+    timeout_s: float | None = None
+    stats: SynthesisStats = field(default_factory=SynthesisStats)
+
+    def key(self, utterance: Utterance) -> str:
+        return clip_key(engine_identity(self.engine), utterance.profile, utterance.text)
+
+    def clips(self, utterances: Sequence[Utterance]) -> Iterator[Clip]:
+        return synthesize(
+            utterances, self.engine, self.cache_dir, self.jobs, stats=self.stats,
+            chapter_titles=self.chapter_titles, timeout_s=self.timeout_s,
+        )  # fmt: skip

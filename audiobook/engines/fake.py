@@ -15,13 +15,16 @@ amplitude is ``round(volume * AMPLITUDE)``. Every tone sample is ±amplitude (a
 square wave has no near-zero samples), so silence trimming finds its edges exactly.
 
 For testing failures: text starting ``FAKE-FAIL`` raises EngineError;
-``FAKE-CRASH`` kills the process; ``FAKE-CRASH-ONCE:<path>`` kills it unless
-``<path>`` exists, creating it first (so a retry succeeds).
+``FAKE-CRASH`` kills the process; ``FAKE-HANG`` never returns; ``FAKE-CRASH-ONCE:<path>``
+and ``FAKE-HANG-ONCE:<path>`` do so unless ``<path>`` exists, creating it first (so
+a retry succeeds). The environment variable ``AUDIOBOOK_FAKE_DELAY`` (seconds)
+makes every clip take that long, so that tests can interrupt a run midway.
 """
 
 from __future__ import annotations
 
 import os
+import time
 import wave
 from pathlib import Path
 
@@ -83,16 +86,34 @@ def render(text: str, profile: VoiceProfile) -> np.ndarray:
     return np.concatenate([silence, tone.astype(np.int16), silence])
 
 
+DELAY_VARIABLE = "AUDIOBOOK_FAKE_DELAY"
+
+
+def _first_time(text: str) -> bool:
+    """For ``…-ONCE:<path>`` hooks: true (and ``<path>`` created) unless it exists."""
+    marker = Path(text.split(":", 1)[1].split()[0])
+    if marker.exists():
+        return False
+    marker.touch()
+    return True
+
+
 def _failure_hooks(text: str) -> None:
     if text.startswith("FAKE-FAIL"):
         raise EngineError("the fake engine was asked to fail")
     if text.startswith("FAKE-CRASH-ONCE:"):
-        marker = Path(text.split(":", 1)[1].split()[0])
-        if not marker.exists():
-            marker.touch()
+        if _first_time(text):
             os._exit(70)
     elif text.startswith("FAKE-CRASH"):
         os._exit(70)
+    if text.startswith("FAKE-HANG-ONCE:"):
+        if _first_time(text):
+            time.sleep(3600)
+    elif text.startswith("FAKE-HANG"):
+        time.sleep(3600)
+    delay = os.environ.get(DELAY_VARIABLE)
+    if delay:
+        time.sleep(float(delay))
 
 
 class FakeEngine:
