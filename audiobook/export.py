@@ -1,19 +1,21 @@
-"""Encoded MP3 + Timeline -> the finished files: a tagged, chaptered MP3 and a WebVTT transcript.
+"""Encoded pieces + Timeline -> the finished files: a tagged, chaptered MP3 and a WebVTT transcript.
 
-Tags are ID3v2.3 (title, artist, album, genre, comment, cover, CTOC/CHAP chapters).
-Both files are written beside their destination and renamed into place, so a
-failure leaves any earlier good file untouched.
+Tags are ID3v2.3 (title, artist, album, genre, comment, cover, CTOC/CHAP chapters),
+written ahead of the joined pieces in one pass. Both files are written beside
+their destination, flushed to disk and renamed into place, so a failure (a full
+disk, a file size limit, Ctrl-C) leaves any earlier good file untouched.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import os
 import re
-import shutil
 import tempfile
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
 
 from mutagen import MutagenError
@@ -21,6 +23,7 @@ from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TIT2, TPE1, CTO
 
 from audiobook.errors import ExportError
 from audiobook.models import Timeline
+from audiobook.mp3 import Piece, join
 
 NARRATOR = "Narrator"
 """The speaker shown in the transcript for narration."""
@@ -173,13 +176,15 @@ def _unwritable(target: Path, exc: OSError) -> str:
         errno.EPERM: "permission denied",
         errno.EROFS: "the file system is read-only",
         errno.ENOSPC: "the disk is full",
+        errno.EFBIG: "the file would exceed the file size limit",
+        errno.EDQUOT: "the disk quota is used up",
         errno.ENOTDIR: "a part of the path is a file, not a folder",
     }.get(exc.errno or 0, exc.strerror or str(exc))
     return f"Cannot write {target} ({reason}); choose another output folder with -o."
 
 
 def export(
-    mp3_tmp: Path,
+    pieces: Sequence[Piece],
     timeline: Timeline,
     out_mp3: Path,
     out_vtt: Path,
@@ -190,16 +195,17 @@ def export(
     comment: str | None,
     cover: Path | None,
 ) -> None:
-    """Tag a copy of ``mp3_tmp`` and write the transcript, then move both into place.
-
-    ``mp3_tmp`` itself is left as it is, for the caller to remove.
-    """
-    if not mp3_tmp.is_file():
-        raise ExportError(f"The encoded audio {mp3_tmp} is missing; nothing was written.")
+    """Write the tags and the joined ``pieces`` as ``out_mp3``, and the transcript as
+    ``out_vtt``: each to a temporary file beside it, then renamed into place."""
     picture = _cover(cover) if cover is not None else None
     tags = build_tags(
         timeline, title=title, author=author, album=album, comment=comment, cover=picture
     )
+    try:
+        header = io.BytesIO()
+        tags.save(header, v1=0, v2_version=3)
+    except MutagenError as exc:
+        raise ExportError(f"Cannot write the tags of {out_mp3} ({exc}).") from exc
     made: list[Path] = []
     try:
         mp3_part = _temp_beside(out_mp3)
@@ -208,18 +214,22 @@ def export(
         made.append(vtt_part)
         target = out_mp3
         try:
-            shutil.copyfile(mp3_tmp, mp3_part)
-            tags.save(str(mp3_part), v1=0, v2_version=3)
+            with mp3_part.open("wb") as file:
+                file.write(header.getvalue())
+                join(pieces, file)
+                file.flush()
+                os.fsync(file.fileno())
             target = out_vtt
-            vtt_part.write_text(format_vtt(timeline), encoding="utf-8")
+            with vtt_part.open("w", encoding="utf-8") as text:
+                text.write(format_vtt(timeline))
+                text.flush()
+                os.fsync(text.fileno())
             target = out_mp3
             os.replace(mp3_part, out_mp3)
             target = out_vtt
             os.replace(vtt_part, out_vtt)
         except OSError as exc:
             raise ExportError(_unwritable(target, exc)) from exc
-        except MutagenError as exc:
-            raise ExportError(f"Cannot write the tags of {out_mp3} ({exc}).") from exc
     finally:
         for path in made:
             with contextlib.suppress(OSError):

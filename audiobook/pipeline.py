@@ -27,7 +27,7 @@ from audiobook.plan import plan
 from audiobook.read import read
 from audiobook.segment import segment
 from audiobook.structure import structure
-from audiobook.synthesize import synthesize
+from audiobook.synthesize import Synthesizer
 from audiobook.voices import check_engine_voices, load_profiles
 
 UNKNOWN_AUTHOR = "Unknown author"
@@ -45,6 +45,10 @@ class Result:
     seconds: float
     chapters: int
     clips: int
+    synthesized: int = 0
+    """Clips the engine spoke in this run (the rest came from the cache)."""
+    encoded: int = 0
+    """Chapters encoded in this run (the rest came from the cache)."""
 
 
 def build_script(
@@ -169,29 +173,20 @@ def generate(
     if config.chapters is not None:
         label = f" (chapters {_chapters_label(config.chapters)})"
         mp3, vtt = (p.with_name(p.stem + label + p.suffix) for p in (mp3, vtt))
-    _make_dir(config.out_dir)
-    fd, tmp_name = _temp_in(config.out_dir, mp3.name)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        clips = synthesize(
-            utterances, config.engine, config.cache_dir, config.worker_count(), on_clip=progress
-        )
-        timeline = assemble(
-            clips,
-            [chapter.title for chapter in script.book.chapters],
-            tmp,
-            config.audio,
-            config.pauses,
-        )
-        book = script.book
-        export(
-            tmp, timeline, mp3, vtt,
-            title=book.title, author=book.author or UNKNOWN_AUTHOR, album=book.title,
-            comment=book.summary, cover=config.cover,
-        )
-    finally:
-        tmp.unlink(missing_ok=True)
+    _check_writable(config.out_dir, mp3.name)
+    titles = [chapter.title for chapter in script.book.chapters]
+    source = Synthesizer(config.engine, config.cache_dir, config.worker_count(), titles)
+    audio = assemble(
+        utterances, titles, source, _pieces_dir(config), config.audio, config.pauses,
+        encoders=config.worker_count(), progress=progress,
+    )  # fmt: skip
+    book = script.book
+    export(
+        audio.pieces, audio.timeline, mp3, vtt,
+        title=book.title, author=book.author or UNKNOWN_AUTHOR, album=book.title,
+        comment=book.summary, cover=config.cover,
+    )  # fmt: skip
+    timeline = audio.timeline
     return Result(
         story=path,
         mp3=mp3,
@@ -199,6 +194,8 @@ def generate(
         seconds=timeline.total / timeline.sample_rate,
         chapters=len(timeline.chapters),
         clips=len(utterances),
+        synthesized=source.stats.misses,
+        encoded=audio.encoded,
     )
 
 
@@ -223,36 +220,37 @@ def preview(profile_name: str, text: str | None, output: Path | None, config: Co
     words = (text or PREVIEW_TEXT).strip() or PREVIEW_TEXT
     utterance = Utterance(words, profile, profile_name, 0, config.pauses.lead_in_ms)
     output = output or config.out_dir / f"preview-{profile_name}.mp3"
-    _make_dir(output.parent)
-    fd, tmp_name = _temp_in(output.parent, output.name)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        clips = synthesize([utterance], config.engine, config.cache_dir, 1)
-        timeline = assemble(clips, [profile_name], tmp, config.audio, config.pauses)
-        export(tmp, timeline, output, output.with_suffix(".vtt"), title=f"Preview: {profile_name}",
-               author=None, album=None, comment=profile.description, cover=None)
-    finally:
-        tmp.unlink(missing_ok=True)
+    _check_writable(output.parent, output.name)
+    source = Synthesizer(config.engine, config.cache_dir, 1)
+    audio = assemble([utterance], [profile_name], source, _pieces_dir(config), config.audio,
+                     config.pauses)
+    export(audio.pieces, audio.timeline, output, output.with_suffix(".vtt"),
+           title=f"Preview: {profile_name}", author=None, album=None,
+           comment=profile.description, cover=None)
     return output
 
 
-def _make_dir(directory: Path) -> None:
+def _pieces_dir(config: Config) -> Path:
+    """Encoded chapters are cached beside the clips they are made of."""
+    return config.cache_dir / "chapters"
+
+
+def _check_writable(directory: Path, name: str) -> None:
+    """Fail before hours of synthesis, not after, when the output cannot be written."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ExportError(
             f"{directory}: cannot create the output folder ({exc.strerror or exc})"
         ) from exc
-
-
-def _temp_in(directory: Path, name: str) -> tuple[int, str]:
     try:
-        return tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=directory)
+        fd, probe = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=directory)
     except OSError as exc:
         raise ExportError(
             f"{directory}: cannot write to the output folder ({exc.strerror or exc})"
         ) from exc
+    os.close(fd)
+    os.unlink(probe)
 
 
 def script_json(script: Script, cast: Cast) -> dict[str, Any]:

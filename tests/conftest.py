@@ -1,9 +1,10 @@
-"""Shared fixtures: voice profiles and fake-engine clips written in-process (no worker pool)."""
+"""Shared fixtures: voice profiles, and fake-engine clips and clip sources written
+in-process (no worker pool)."""
 
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -11,25 +12,37 @@ import pytest
 from audiobook import tools
 from audiobook.engines.fake import FakeEngine
 from audiobook.models import Clip, Utterance, VoiceProfile
+from audiobook.synthesize import clip_key, clip_path
 
 NARRATOR = VoiceProfile("narrator", "en-us+m3", rate=180)
 HEROINE = VoiceProfile("heroine", "en-us+f3", rate=200, pitch=60)
 
 
-@pytest.fixture
-def fake_clips(tmp_path: Path) -> Callable[[Sequence[Utterance]], list[Clip]]:
-    """Write each utterance with the fake engine straight into tmp_path; return the clips."""
+class FakeSource:
+    """A clip source for assembly: fake-engine clips made in this process, cached in
+    ``folder``; ``asked`` records the utterances it was asked for."""
 
-    def make(utterances: Sequence[Utterance]) -> list[Clip]:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.asked: list[Utterance] = []
+
+    def key(self, utterance: Utterance) -> str:
+        return clip_key("fake-1", utterance.profile, utterance.text)
+
+    def clips(self, utterances: Sequence[Utterance]) -> Iterator[Clip]:
         engine = FakeEngine()
-        clips = []
-        for index, utterance in enumerate(utterances):
-            path = tmp_path / f"clip-{index:04d}.wav"
-            engine.synthesize(utterance.text, utterance.profile, path)
-            clips.append(Clip(utterance, path))
-        return clips
+        for utterance in utterances:
+            self.asked.append(utterance)
+            path = clip_path(self.folder, self.key(utterance))
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                engine.synthesize(utterance.text, utterance.profile, path)
+            yield Clip(utterance, path)
 
-    return make
+
+@pytest.fixture
+def fake_source(tmp_path: Path) -> FakeSource:
+    return FakeSource(tmp_path / "clips")
 
 
 def decode(mp3: Path) -> bytes:

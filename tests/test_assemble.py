@@ -4,7 +4,9 @@ levelling, and the encoded MP3 decoded back and compared with the timeline."""
 from __future__ import annotations
 
 import itertools
+import subprocess
 import wave
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +14,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from audiobook import assemble as assemble_module
+from audiobook import tools
 from audiobook.assemble import (
+    BookAudio,
     Entry,
     assemble,
     build_timeline,
@@ -20,12 +25,14 @@ from audiobook.assemble import (
     ms_to_samples,
     prepare_clip,
     trim_bounds,
+    whole_frames,
 )
 from audiobook.config import SAMPLE_RATE, AudioSettings, Pauses
 from audiobook.engines.fake import FakeEngine, tone_samples
 from audiobook.errors import AssemblyError
 from audiobook.models import ChapterMark, Clip, Cue, Utterance, VoiceProfile
-from tests.conftest import HEROINE, NARRATOR, decode
+from audiobook.mp3 import JOIN_GAP, join, read_piece
+from tests.conftest import HEROINE, NARRATOR, FakeSource, decode
 
 # Timeline tables use 1000 samples per second, so samples read as milliseconds.
 TIMELINE_CASES = [
@@ -170,43 +177,116 @@ def story() -> list[Utterance]:
     ]
 
 
-def test_assembled_mp3_decodes_to_the_timeline(tmp_path: Path, fake_clips) -> None:
-    settings, pauses = AudioSettings(), Pauses()
-    clips = fake_clips(story())
-    out = tmp_path / "book.mp3"
-    timeline = assemble(iter(clips), ["One", "Two"], out, settings, pauses)
+def joined(audio: BookAudio, path: Path) -> np.ndarray:
+    with path.open("wb") as file:
+        join(audio.pieces, file)
+    return np.frombuffer(decode(path), dtype="<i2")
 
-    keep = 330
-    lengths = [tone_samples(u.text, u.profile.rate) + 2 * keep for u in story()]
-    pauses_samples = [6615, 5512, 9922, 55125, 19845]  # lead-in 300 ms first, then each pause
-    position, cues = 0, []
-    for pause, length, utterance in zip(pauses_samples, lengths, story(), strict=True):
-        position += pause
-        cues.append(Cue(position, position + length, utterance.speaker, utterance.text))
-        position += length
-    assert timeline.cues == tuple(cues)
-    total = position + 22050  # one second of tail
-    assert timeline.total == total
-    two_start = cues[2].end
-    assert timeline.chapters == (
-        ChapterMark("One", 0, two_start),
-        ChapterMark("Two", two_start, total),
+
+KEEP = 330  # samples of silence kept at each trimmed clip edge (15 ms)
+
+
+def test_assembled_pieces_decode_to_the_timeline(tmp_path: Path, fake_source: FakeSource) -> None:
+    audio = assemble(story(), ["One", "Two"], fake_source, tmp_path / "pieces",
+                     AudioSettings(), Pauses())
+    assert len(audio.pieces) == 2 and audio.encoded == 2
+    one, _ = audio.pieces
+    lengths = [tone_samples(u.text, u.profile.rate) + 2 * KEEP for u in story()]
+    # lead-in 300 ms first; chapter two's own pause is shortened by the least gap the
+    # join adds, and starts at the first sample after chapter one's piece.
+    starts = [6615]
+    starts.append(starts[-1] + lengths[0] + 5512)
+    starts.append(starts[-1] + lengths[1] + 9922)
+    starts.append(one.samples + 55125 - JOIN_GAP)
+    starts.append(starts[-1] + lengths[3] + 19845)
+    cues = tuple(
+        Cue(start, start + length, u.speaker, u.text)
+        for start, length, u in zip(starts, lengths, story(), strict=True)
     )
+    assert audio.timeline.cues == cues
+    total = whole_frames(cues[-1].end + 22050 - one.samples, SAMPLE_RATE) + one.samples
+    assert audio.timeline.total == total
+    assert audio.timeline.chapters == (
+        ChapterMark("One", 0, cues[2].end),
+        ChapterMark("Two", cues[2].end, total),
+    )
+    # Chapter one's PCM was padded to whole frames; between the chapters is the
+    # chapter pause and that padding, less than one frame more.
+    assert 55125 <= cues[3].start - cues[2].end < 55125 + 576
 
-    pcm = np.frombuffer(decode(out), dtype="<i2")
-    assert abs(len(pcm) - total) <= 576  # one MPEG-2 layer III frame at 22050 Hz
-    # The decoded voice starts where the first cue says (after its kept silent edge).
-    onset = int(np.flatnonzero(np.abs(pcm) > 1000)[0])
-    assert abs(onset - (cues[0].start + keep)) < SAMPLE_RATE * 5 // 1000
-    onset_two = cues[3].start + keep
-    assert np.abs(pcm[onset_two - 2000 : onset_two - 200]).max() < 300
-    assert np.abs(pcm[onset_two + 200 : onset_two + 2000]).max() > 1000
+    pcm = joined(audio, tmp_path / "book.mp3")
+    assert len(pcm) == total, "the Info frame's delay and padding make the length exact"
+    for cue in cues:
+        onset = cue.start + KEEP
+        assert np.abs(pcm[onset - 1500 : onset - 150]).max() < 300, cue.text
+        assert np.abs(pcm[onset + 150 : onset + 1500]).max() > 1000, cue.text
 
 
-def test_ffmpeg_failure_is_an_assembly_error_with_its_message(tmp_path: Path, fake_clips) -> None:
-    clips = fake_clips(story()[:1])
-    with pytest.raises(AssemblyError, match="No such file or directory"):
-        assemble(clips, ["One"], tmp_path / "missing" / "b.mp3", AudioSettings(), Pauses())
+@pytest.mark.parametrize("samples", [1, 46, 575, 576, 577, 1151, 44444])
+def test_pieces_padded_to_whole_frames_meet_with_exactly_the_join_gap(
+    tmp_path: Path, samples: int
+) -> None:
+    piece = tmp_path / "p.mp3"
+    padded = whole_frames(samples, SAMPLE_RATE)
+    assert padded % 576 == 0 and 0 <= padded - samples < 576
+    subprocess.run(
+        assemble_module._encoder_command(tools.ffmpeg_exe(), piece, AudioSettings()),
+        input=bytes(2 * padded), check=True,
+    )  # fmt: skip
+    found = read_piece(piece)
+    assert found.pcm_samples == padded and found.samples - padded == JOIN_GAP
+    assert len(decode(piece)) == 2 * padded
+
+
+def test_encoded_chapters_are_cached_and_only_changed_ones_encoded_again(
+    tmp_path: Path, fake_source: FakeSource
+) -> None:
+    pieces = tmp_path / "pieces"
+    first = assemble(story(), ["One", "Two"], fake_source, pieces, AudioSettings(), Pauses())
+    fake_source.asked.clear()
+    again = assemble(story(), ["One", "Two"], fake_source, pieces, AudioSettings(), Pauses())
+    assert again == BookAudio(first.pieces, first.timeline, encoded=0)
+    assert fake_source.asked == []
+
+    louder = VoiceProfile("heroine", "en-us+f3", rate=200, pitch=60, volume=0.5)
+    changed = [replace(u, profile=louder) if u.speaker == "Ann" else u for u in story()]
+    progress: list[tuple[int, int]] = []
+    third = assemble(changed, ["One", "Two"], fake_source, pieces, AudioSettings(), Pauses(),
+                     progress=lambda done, total: progress.append((done, total)))
+    assert third.encoded == 1 and fake_source.asked == changed[:3]
+    assert third.pieces[1] == first.pieces[1] and third.pieces[0] != first.pieces[0]
+    assert progress == [(2, 5), (3, 5), (4, 5), (5, 5)]
+
+    other = assemble(story(), ["One", "Two"], fake_source, pieces, AudioSettings(bitrate_kbps=32),
+                     Pauses())
+    assert other.encoded == 2
+    assert leftovers(pieces) == []
+
+
+def leftovers(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file() and p.suffix not in (".mp3", ".json")]
+
+
+def test_a_damaged_piece_in_the_cache_is_encoded_again(
+    tmp_path: Path, fake_source: FakeSource
+) -> None:
+    pieces = tmp_path / "pieces"
+    first = assemble(story(), ["One", "Two"], fake_source, pieces, AudioSettings(), Pauses())
+    damaged = first.pieces[1].path
+    damaged.write_bytes(damaged.read_bytes()[:-100])
+    first.pieces[0].path.with_suffix(".json").write_text("{not json")
+    again = assemble(story(), ["One", "Two"], fake_source, pieces, AudioSettings(), Pauses())
+    assert again.encoded == 2 and again.timeline == first.timeline
+
+
+def test_ffmpeg_failure_is_an_assembly_error_naming_the_chapter(
+    tmp_path: Path, fake_source: FakeSource
+) -> None:
+    with pytest.raises(AssemblyError, match=r'ffmpeg (could not encode|stopped while encoding) '
+                                            r'chapter 1 \("One"\) \(exit status 1\)'):
+        assemble(story(), ["One", "Two"], fake_source, tmp_path / "p", AudioSettings(),
+                 Pauses(), ffmpeg="false")
+    assert leftovers(tmp_path / "p") == []
 
 
 def test_a_clip_in_the_wrong_format_is_an_assembly_error(tmp_path: Path) -> None:
@@ -216,6 +296,12 @@ def test_a_clip_in_the_wrong_format_is_an_assembly_error(tmp_path: Path) -> None
         wav.setsampwidth(2)
         wav.setframerate(SAMPLE_RATE)
         wav.writeframes(b"\x00\x00" * 200)
-    clip = Clip(Utterance("x", VoiceProfile("p", "en-us"), None, 0, 0), path)
+
+    class Stereo(FakeSource):
+        def clips(self, utterances):
+            return iter([Clip(u, path) for u in utterances])
+
     with pytest.raises(AssemblyError, match="2-channel 16-bit 22050 Hz audio, not mono"):
-        assemble([clip], ["One"], tmp_path / "b.mp3", AudioSettings(), Pauses())
+        assemble([Utterance("x", VoiceProfile("p", "en-us"), None, 0, 0)], ["One"],
+                 Stereo(tmp_path), tmp_path / "p", AudioSettings(), Pauses())
+    assert leftovers(tmp_path / "p") == []

@@ -94,7 +94,8 @@ def test_scene_story_has_three_chapters_read_back_with_vtt_times(books):
         last = [c for c in cues if c[1] <= chap.start_time][-1]
         assert first[3].startswith(str(chap.sub_frames["TIT2"]).split()[0])
         assert abs(chap.start_time - last[1]) <= 1, "a chapter starts where the last cue ended"
-        assert abs(first[0] - chap.start_time - 2500) <= 1, "then the chapter pause"
+        # then the chapter pause, and less than an MP3 frame where two chapters' pieces meet
+        assert -1 <= first[0] - chap.start_time - 2500 <= 27, "then the chapter pause"
 
 
 def test_tags_title_author_and_summary(books):
@@ -232,7 +233,7 @@ def test_cast_file_pauses_reach_the_audio(tmp_path):
     chaps = sorted(ID3(mp3).getall("CHAP"), key=lambda c: c.start_time)
     cues = vtt_cues(mp3.with_suffix(".vtt"))
     first = next(c for c in cues if c[0] >= chaps[1].start_time)
-    assert abs(first[0] - chaps[1].start_time - 4000) <= 1
+    assert -1 <= first[0] - chaps[1].start_time - 4000 <= 27  # < 1 MP3 frame where pieces meet
 
 
 def test_chapters_option_renders_part_of_a_story_under_its_own_name(tmp_path):
