@@ -2,6 +2,8 @@
 
 Input is the raw bytes of a story file; output is a ``Document`` whose text has
 LF line ends and whose ``removed_cr`` maps offsets back to the decoded source.
+EPUB, HTML and Markdown files go to ``audiobook.formats``, which returns the text
+extracted from the markup with ``Hints`` about its structure.
 """
 
 from __future__ import annotations
@@ -125,6 +127,60 @@ def decode(data: bytes, encoding: str | None = None, path: Path | None = None) -
     return Document(text=normalised, path=path, encoding=used, removed_cr=removed)
 
 
+def _decode_html(data: bytes, encoding: str | None, path: Path | None) -> tuple[str, str]:
+    """A page's text: a forced encoding, a BOM, UTF-8, the charset the page declares,
+    then detection as for plain text."""
+    if encoding:
+        return _forced(data, encoding, path)
+    if b"\x00" in data or any(data.startswith(bom) for bom, _ in _BOMS):
+        return _detect(data, path)
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from audiobook.formats.html import declared_charset
+
+    declared = declared_charset(data)
+    if declared:
+        try:
+            name = codecs.lookup(declared).name
+            return data.decode(name), name
+        except (LookupError, UnicodeDecodeError, ValueError, TypeError):
+            pass  # a wrong or unknown declaration: detect instead
+    return _detect(data, path)
+
+
+def load(data: bytes, encoding: str | None = None, path: Path | None = None) -> Document:
+    """A Document from a story file's bytes, in whichever format they are.
+
+    Plain text is decoded as ``decode`` does; EPUB, HTML and Markdown are extracted.
+    ``encoding`` forces the text encoding of plain text, HTML and Markdown (EPUB
+    declares its own).
+    """
+    from audiobook import formats
+
+    kind = formats.sniff(data, path)
+    if kind == formats.EPUB:
+        from audiobook.formats.epub import read_epub
+
+        return read_epub(data, path)
+    if kind == formats.HTML:
+        from audiobook.formats.html import read_html
+
+        text, used = _decode_html(data, encoding, path)
+        if _is_binary(text):
+            raise InputError(f"{_label(path)} looks like a binary file, not a story.")
+        if not text.strip():
+            raise InputError(f"{_label(path)} is empty: there is no story text in it.")
+        return read_html(text, path, used)
+    if kind == formats.MARKDOWN:
+        from audiobook.formats.markdown import read_markdown
+
+        plain = decode(data, encoding, path)
+        return read_markdown(plain.text, path, plain.encoding)
+    return decode(data, encoding, path)
+
+
 def read(path: Path, encoding: str | None = None) -> Document:
     """Read and decode a story file; missing, unreadable and directory paths are InputErrors."""
     path = Path(path)
@@ -138,4 +194,4 @@ def read(path: Path, encoding: str | None = None) -> Document:
         raise InputError(f"{path} cannot be read: {err.strerror or err}.") from None
     except ValueError:
         raise InputError(f"{path!r} is not a usable file name.") from None
-    return decode(data, encoding, path)
+    return load(data, encoding, path)
