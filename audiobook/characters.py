@@ -209,10 +209,12 @@ def find_mentions(text: str, characters: tuple[Character, ...]) -> list[Mention]
         return []
     ordered = sorted(forms, key=len, reverse=True)
     suffix = "|".join(HONORIFICS)
-    pattern = re.compile(
-        r"(?<![\w-])(" + "|".join(re.escape(f) for f in ordered) + rf")(?:-(?:{suffix}))?(?![\w])"
-    )
-    matches = [(m.start(), m.end(), forms[m.group(1)]) for m in pattern.finditer(text)]
+    # Hard-wrapped text breaks a name across lines ("Mrs.\nJennings").
+    alternatives = "|".join(re.escape(f).replace(r"\ ", r"\s+") for f in ordered)
+    pattern = re.compile(rf"(?<![\w-])({alternatives})(?:-(?:{suffix}))?(?![\w])")
+    matches = [
+        (m.start(), m.end(), forms[" ".join(m.group(1).split())]) for m in pattern.finditer(text)
+    ]
     counts = Counter(who[0] for _, _, who in matches if len(who) == 1)
     last_seen: dict[int, int] = {}
     mentions = []
