@@ -32,7 +32,7 @@ import numpy as np
 
 from audiobook import tools
 from audiobook.config import AudioSettings, Pauses
-from audiobook.errors import AssemblyError
+from audiobook.errors import AssemblyError, os_reason
 from audiobook.models import ChapterMark, Clip, Cue, Timeline, Utterance
 from audiobook.mp3 import JOIN_GAP, Piece, frame_samples, read_piece
 
@@ -307,7 +307,7 @@ class PieceStore:
             os.replace(encoded, mp3)
         except OSError as exc:
             raise AssemblyError(
-                f"Cannot write to the cache folder {self.folder} ({exc.strerror or exc})."
+                f"Cannot write to the cache folder {self.folder} ({os_reason(exc)})."
             ) from exc
         finally:
             with contextlib.suppress(OSError):
@@ -377,7 +377,7 @@ class _Encoder:
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise AssemblyError(
-                f"Cannot write to the cache folder {store.folder} ({exc.strerror or exc})."
+                f"Cannot write to the cache folder {store.folder} ({os_reason(exc)})."
             ) from exc
         self.tmp = target.with_name(f".{target.name}.{os.getpid()}.{id(self)}.tmp")
         # stderr goes to a file, not a pipe nobody reads, so ffmpeg can never block on it.

@@ -50,3 +50,18 @@ class AssemblyError(AudiobookError):
 
 class ExportError(AudiobookError):
     """The audiobook could not be written where the user asked."""
+
+
+def os_reason(exc: OSError) -> str:
+    """Why an OS call failed, in words a user acts on ("the disk is full")."""
+    import errno
+
+    return {
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+        errno.EROFS: "the file system is read-only",
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is used up",
+        errno.EFBIG: "a file size limit was reached",
+        errno.ENOTDIR: "a part of the path is a file, not a folder",
+    }.get(exc.errno or 0, exc.strerror or str(exc))

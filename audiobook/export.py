@@ -9,7 +9,6 @@ disk, a file size limit, Ctrl-C) leaves any earlier good file untouched.
 from __future__ import annotations
 
 import contextlib
-import errno
 import io
 import os
 import re
@@ -21,7 +20,7 @@ from pathlib import Path
 from mutagen import MutagenError
 from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TIT2, TPE1, CTOCFlags, PictureType
 
-from audiobook.errors import ExportError
+from audiobook.errors import ExportError, os_reason
 from audiobook.models import Timeline
 from audiobook.mp3 import Piece, join
 
@@ -171,16 +170,7 @@ def _temp_beside(target: Path) -> Path:
 
 
 def _unwritable(target: Path, exc: OSError) -> str:
-    reason = {
-        errno.EACCES: "permission denied",
-        errno.EPERM: "permission denied",
-        errno.EROFS: "the file system is read-only",
-        errno.ENOSPC: "the disk is full",
-        errno.EFBIG: "the file would exceed the file size limit",
-        errno.EDQUOT: "the disk quota is used up",
-        errno.ENOTDIR: "a part of the path is a file, not a folder",
-    }.get(exc.errno or 0, exc.strerror or str(exc))
-    return f"Cannot write {target} ({reason}); choose another output folder with -o."
+    return f"Cannot write {target} ({os_reason(exc)}); choose another output folder with -o."
 
 
 def export(

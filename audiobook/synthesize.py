@@ -32,7 +32,7 @@ from typing import Any
 
 from audiobook.config import CLIP_TIMEOUT_S, MAX_CLIP_CHARS
 from audiobook.engines import Engine, create_engine, engine_identity
-from audiobook.errors import AudiobookError, EngineError, SynthesisError
+from audiobook.errors import AudiobookError, EngineError, SynthesisError, os_reason
 from audiobook.models import Clip, Utterance, VoiceProfile
 
 MAX_ATTEMPTS = 2
@@ -106,13 +106,18 @@ def _synthesize_in_worker(text: str, profile: VoiceProfile, out: str) -> None:
     if _worker_engine is None:
         raise EngineError("the speech engine did not start")
     target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
     tmp = _temp_name(target, os.getpid())
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
         _worker_engine.synthesize(text, profile, tmp)
         os.replace(tmp, target)
     except AudiobookError:
         raise
+    except OSError as exc:
+        raise EngineError(
+            f"the clip cannot be written to the cache folder {target.parent.parent} "
+            f"({os_reason(exc)})"
+        ) from None
     except Exception as exc:
         raise EngineError(f"{type(exc).__name__}: {exc}") from None
     finally:
