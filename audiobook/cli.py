@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from audiobook import pipeline
+from audiobook import batch, pipeline
 from audiobook.cast import line_counts, render_cast_file, write_text_atomic
 from audiobook.config import Config
 from audiobook.errors import AudiobookError
@@ -76,7 +76,10 @@ def _config(**kwargs: Any) -> Config:
 
 @app.command()
 def generate(
-    stories: Annotated[list[Path], typer.Argument(help="Story files (plain text).")],
+    stories: Annotated[
+        list[Path],
+        typer.Argument(help="Story files (text, Markdown, HTML, EPUB) or folders of them."),
+    ],
     output: Annotated[Path, typer.Option("-o", "--output", help="Output folder.")] = Path("out"),
     cast: CastOpt = None,
     voices: VoicesOpt = None,
@@ -106,24 +109,40 @@ def generate(
         cover=cover, encoding=encoding, read_notes=read_notes, cache_dir=cache, engine=engine,
         lexicons=tuple(lexicon) if lexicon else None, narrator=narrator,
     )
-    taken: set[str] = set()
     with user_errors():
         if chapters is not None:
             config = replace(config, chapters=pipeline.parse_chapters(chapters))
-        for story in stories:
-            with _progress(story.name) as progress:
-                result = pipeline.generate(story, config, progress=progress, taken=taken)
-            minutes, seconds = divmod(round(result.seconds), 60)
-            err.print(
-                f"{escape(story.name)}: wrote {escape(str(result.mp3))} "
-                f"({minutes}:{seconds:02d}, {result.chapters} chapters, {result.clips} clips) "
-                f"and {escape(str(result.vtt))}"
-            )
+        paths = batch.collect_stories(stories)
+        if len(paths) == 1 and paths == stories:
+            with _progress() as progress_for:
+                result = pipeline.generate(paths[0], config, progress=progress_for(paths[0]))
+            err.print(_made(paths[0], result))
+            return
+        with _progress() as progress_for:
+            outcomes = batch.generate_many(paths, config, progress_for=progress_for)
+    failed = [o for o in outcomes if o.result is None]
+    for outcome in outcomes:
+        if outcome.result is not None:
+            err.print(_made(outcome.story, outcome.result))
+        else:
+            err.print(f"{escape(outcome.story.name)}: failed: {escape(outcome.error or '')}")
+    err.print(f"made {len(outcomes) - len(failed)} of {len(outcomes)} audiobooks")
+    if failed:
+        raise typer.Exit(1)
+
+
+def _made(story: Path, result: pipeline.Result) -> str:
+    minutes, seconds = divmod(round(result.seconds), 60)
+    return (
+        f"{escape(story.name)}: wrote {escape(str(result.mp3))} "
+        f"({minutes}:{seconds:02d}, {result.chapters} chapters, {result.clips} clips) "
+        f"and {escape(str(result.vtt))}"
+    )
 
 
 @contextmanager
-def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
-    """A live bar with clips done, total and ETA on a terminal; a few plain lines otherwise."""
+def _progress() -> Iterator[Callable[[Path], Callable[[int, int], None]]]:
+    """Per story, a live bar with clips done, total and ETA on a terminal; else plain lines."""
     if err.is_terminal:
         from rich.progress import (
             BarColumn,
@@ -136,22 +155,30 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("clips"), TimeRemainingColumn())
         with Progress(*columns, console=err, transient=True) as bar:
-            task = bar.add_task(escape(label), total=None)
 
-            def update(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
+            def bar_for(story: Path) -> Callable[[int, int], None]:
+                task = bar.add_task(escape(story.name), total=None)
 
-            yield update
+                def update(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                return update
+
+            yield bar_for
         return
-    state = {"step": -1}
 
-    def plain(done: int, total: int) -> None:
-        step = 10 * done // max(total, 1)
-        if step != state["step"]:
-            state["step"] = step
-            err.print(f"{escape(label)}: {done}/{total} clips")
+    def lines_for(story: Path) -> Callable[[int, int], None]:
+        state = {"step": -1}
 
-    yield plain
+        def plain(done: int, total: int) -> None:
+            step = 10 * done // max(total, 1)
+            if step != state["step"]:
+                state["step"] = step
+                err.print(f"{escape(story.name)}: {done}/{total} clips")
+
+        return plain
+
+    yield lines_for
 
 
 STYLES = {

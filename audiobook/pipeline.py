@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -142,14 +143,18 @@ def lexicon_paths(config: Config) -> list[Path]:
     return ([own] if own.is_file() else []) + list(config.lexicons)
 
 
+_NAMES = threading.Lock()
+
+
 def output_paths(script: Script, out_dir: Path, taken: set[str] | None = None) -> tuple[Path, Path]:
     """MP3 and VTT paths named from the title, made unique within one run."""
     stem = safe_filename(script.book.title)
     if taken is not None:
-        base, n = stem, 2
-        while stem.lower() in taken:
-            stem, n = f"{base} ({n})", n + 1
-        taken.add(stem.lower())
+        with _NAMES:  # stories of one batch may be named at the same time
+            base, n = stem, 2
+            while stem.lower() in taken:
+                stem, n = f"{base} ({n})", n + 1
+            taken.add(stem.lower())
     return out_dir / f"{stem}.mp3", out_dir / f"{stem}.vtt"
 
 

@@ -263,3 +263,25 @@ def test_narrator_option_picks_the_profile():
     assert {s["voice"] for s in data["segments"] if s["kind"] == "narration"} == {"woman"}
     result = run("script", str(SEED0), "--narrator", "nobody")
     assert result.exit_code == 1 and "--narrator: voice 'nobody'" in result.stderr
+
+
+def test_generate_a_folder_makes_each_story_and_reports_failures(tmp_path):
+    folder = tmp_path / "stories"
+    folder.mkdir()
+    (folder / "a.txt").write_text('Title: Alpha\n\n"Hello," said Ann.\n', encoding="utf-8")
+    (folder / "b.md").write_text("# Beta\n\nShe walked home.\n", encoding="utf-8")
+    (folder / "c.txt").write_text("   \n", encoding="utf-8")
+    (folder / "notes.json").write_text("{}", encoding="utf-8")
+    out = tmp_path / "out"
+    result = run("generate", str(folder), "-o", str(out), "--engine", "fake",
+                 "--cache", str(tmp_path / "cache"), "--jobs", "2")
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1] == "made 2 of 3 audiobooks"
+    assert any(line.startswith("c.txt: failed: ") for line in lines)
+    assert sorted(p.name for p in out.iterdir()) == ["Alpha.mp3", "Alpha.vtt", "Beta.mp3", "Beta.vtt"]
+
+
+def test_a_folder_without_stories_is_an_error(tmp_path):
+    result = run("generate", str(tmp_path), "--engine", "fake")
+    assert result.exit_code == 1 and "no story files" in result.stderr
