@@ -279,7 +279,8 @@ def test_generate_a_folder_makes_each_story_and_reports_failures(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert lines[-1] == "made 2 of 3 audiobooks"
     assert any(line.startswith("c.txt: failed: ") for line in lines)
-    assert sorted(p.name for p in out.iterdir()) == ["Alpha.mp3", "Alpha.vtt", "Beta.mp3", "Beta.vtt"]
+    made = sorted(p.name for p in out.iterdir())
+    assert made == ["Alpha.mp3", "Alpha.vtt", "Beta.mp3", "Beta.vtt"]
 
 
 def test_a_folder_without_stories_is_an_error(tmp_path):
