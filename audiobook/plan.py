@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from audiobook.config import Pauses
+from audiobook.config import MAX_CLIP_CHARS, Pauses
 from audiobook.lexicon import Lexicon
 from audiobook.models import SPOKEN_KINDS, Cast, Kind, Script, Segment, Utterance, VoiceProfile
 
@@ -21,15 +21,52 @@ ABBREVIATIONS = frozenset(
 )
 """Words whose trailing full stop does not end a sentence."""
 
+_BREAKS = (
+    re.compile(r"[.!?…][\"'”’)\]]*\s+"),
+    re.compile(r"[,;:—–][\"'”’)\]]*\s+"),
+)
+_SPACE = re.compile(r"\s+")
+
+
+def split_text(text: str, limit: int = MAX_CLIP_CHARS) -> list[str]:
+    """Pieces of at most ``limit`` characters that join back to ``text``.
+
+    Cuts after the last sentence end in the window if it lies in its second half,
+    else after the last clause mark there, else after the last space, else hard.
+    """
+    if limit < 1:
+        raise ValueError("limit must be positive")
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = 0
+        for pattern in _BREAKS:
+            ends = [m.end() for m in pattern.finditer(window)]
+            if ends and ends[-1] >= limit // 2:
+                cut = ends[-1]
+                break
+        if not cut:
+            spaces = [m.end() for m in _SPACE.finditer(window)]
+            cut = spaces[-1] if spaces else limit
+        pieces.append(rest[:cut])
+        rest = rest[cut:]
+    pieces.append(rest)
+    return pieces
+
+
 SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]*[A-Z0-9])")
 EMPHASIS = re.compile(r"[*_~]+")
+CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+"""Control characters (other than white space): nothing to say, and not for a transcript."""
 SPACE = re.compile(r"\s+")
 SPEAKABLE = re.compile(r"\w")
 
 
 def spoken_text(text: str) -> str:
-    """Text as the engine should say it: emphasis markers dropped, white space folded."""
-    return SPACE.sub(" ", EMPHASIS.sub(" ", text)).strip()
+    """Text as the engine should say it: emphasis markers and control characters dropped,
+    white space folded."""
+    return SPACE.sub(" ", EMPHASIS.sub(" ", CONTROL.sub(" ", text))).strip()
 
 
 def sentences(text: str, offset: int = 0) -> Iterator[tuple[int, int]]:
@@ -87,15 +124,18 @@ def plan(
 
     def add(words: str, place: _Place, speaker: str | None, start: int, end: int) -> None:
         nonlocal prev
-        caption = spoken_text(words)
-        said = lexicon.apply(caption) if lexicon else caption
-        if not SPEAKABLE.search(said):
-            return  # nothing to say ("…", "***"); the script still shows the segment
-        pause = _pause(prev, place, pauses)
-        out.append(
-            Utterance(said, place.profile, speaker, place.chapter, pause, start, end, caption)
-        )
-        prev = place
+        # A sentence longer than MAX_CLIP_CHARS (a paragraph without punctuation) is
+        # spoken in pieces, so that no clip outgrows the engine or memory.
+        for index, piece in enumerate(split_text(spoken_text(words))):
+            caption = piece.strip()
+            said = lexicon.apply(caption) if lexicon else caption
+            if not SPEAKABLE.search(said):
+                continue  # nothing to say ("…", "***"); the script still shows the segment
+            pause = _pause(prev, place, pauses) if index == 0 else pauses.segment_ms
+            out.append(
+                Utterance(said, place.profile, speaker, place.chapter, pause, start, end, caption)
+            )
+            prev = place
 
     if _announceable(book.title):
         opening = book.title.rstrip(".") + "." + (f" By {book.author}." if book.author else "")

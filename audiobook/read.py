@@ -30,6 +30,9 @@ _BINARY_CONTROLS = re.compile("[\x00-\x08\x0e-\x19\x1b-\x1f\x7f]")
 _MAX_CONTROL_SHARE = 0.1
 _CRLF = re.compile("\r\n")
 
+MAX_STORY_BYTES = 100_000_000
+"""Larger files are refused: the text stages hold about fifteen times the text in memory."""
+
 
 def _label(path: Path | None) -> str:
     return str(path) if path is not None else "The input"
@@ -187,6 +190,15 @@ def read(path: Path, encoding: str | None = None) -> Document:
     if path.is_dir():
         raise InputError(f"{path} is a directory, not a story file.")
     try:
+        size = path.stat().st_size
+        if not path.is_file():
+            # A pipe or a device would be read forever (or never): refuse it.
+            raise InputError(f"{path} is not a regular file, so it cannot be read as a story.")
+        if size > MAX_STORY_BYTES:
+            raise InputError(
+                f"{path} is {size // 1_000_000} MB; stories of up to "
+                f"{MAX_STORY_BYTES // 1_000_000} MB are read (split it into parts)."
+            )
         data = path.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{path} does not exist.") from None

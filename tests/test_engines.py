@@ -23,9 +23,9 @@ from audiobook.engines import (
     voice_exists,
 )
 from audiobook.engines.fake import AMPLITUDE, LEAD_SAMPLES, FakeEngine, tone_samples
-from audiobook.engines.pyttsx3_engine import split_text
 from audiobook.errors import EngineError, SynthesisError
 from audiobook.models import Utterance, VoiceProfile
+from audiobook.plan import split_text
 from audiobook.synthesize import synthesize
 
 

@@ -74,3 +74,21 @@ def test_plan_voices_pauses_and_skips_matter():
         ("Go now", "hero", "Hero", pauses.turn_ms, 38, 44),
         ("Next bit", "unknown", None, pauses.scene_ms, 46, 54),
     ]
+
+
+def test_a_sentence_longer_than_a_clip_is_spoken_in_pieces():
+    from audiobook.config import MAX_CLIP_CHARS
+
+    words = " ".join(f"word{i}" for i in range(40_000))  # 200,000+ characters, no punctuation
+    text = "Chapter 1\n\n" + words
+    doc = Document(text)
+    para = Paragraph(11, len(text))
+    ch = Chapter("Chapter 1", 0, len(text), Span(0, 9), (Scene(11, len(text), (para,)),))
+    segs = (Segment(Kind.HEADING, 0, 9), Segment(Kind.NARRATION, 11, len(text)))
+    pauses = Pauses()
+    said = plan(Script(Book(doc, "1", None, None, (ch,)), segs), CAST, pauses)[1:]
+    assert len(said) > 200 and all(len(u.text) <= MAX_CLIP_CHARS for u in said)
+    assert " ".join(u.text for u in said) == words
+    assert [u.pause_before_ms for u in said[:3]] == [pauses.heading_ms, pauses.segment_ms,
+                                                     pauses.segment_ms]
+    assert all((u.start, u.end) == (11, len(text)) for u in said)

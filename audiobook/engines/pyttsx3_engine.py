@@ -21,49 +21,16 @@ import contextlib
 import ctypes
 import io
 import os
-import re
 import time
 import wave
 from pathlib import Path
 from typing import Any
 
-from audiobook.config import CLIP_TIMEOUT_S, MAX_CLIP_CHARS, SAMPLE_RATE
+from audiobook.config import CLIP_TIMEOUT_S, SAMPLE_RATE
 from audiobook.engines import EngineVoice, voice_exists
 from audiobook.errors import EngineError
 from audiobook.models import VoiceProfile
-
-_BREAKS = (
-    re.compile(r"[.!?…][\"'”’)\]]*\s+"),
-    re.compile(r"[,;:—–][\"'”’)\]]*\s+"),
-)
-_SPACE = re.compile(r"\s+")
-
-
-def split_text(text: str, limit: int = MAX_CLIP_CHARS) -> list[str]:
-    """Pieces of at most ``limit`` characters that join back to ``text``.
-
-    Cuts after the last sentence end in the window if it lies in its second half,
-    else after the last clause mark there, else after the last space, else hard.
-    """
-    if limit < 1:
-        raise ValueError("limit must be positive")
-    pieces: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        window = rest[:limit]
-        cut = 0
-        for pattern in _BREAKS:
-            ends = [m.end() for m in pattern.finditer(window)]
-            if ends and ends[-1] >= limit // 2:
-                cut = ends[-1]
-                break
-        if not cut:
-            spaces = [m.end() for m in _SPACE.finditer(window)]
-            cut = spaces[-1] if spaces else limit
-        pieces.append(rest[:cut])
-        rest = rest[cut:]
-    pieces.append(rest)
-    return pieces
+from audiobook.plan import split_text
 
 
 def _read_complete_wav(path: Path) -> bytes | None:
