@@ -8,6 +8,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
@@ -19,7 +20,7 @@ from audiobook.characters import (
     guess_genders,
     narrator_of,
 )
-from audiobook.models import QUOTE_KINDS, Book, Character, Gender, Segment
+from audiobook.models import QUOTE_KINDS, Book, Character, Gender, Kind, Segment
 
 UNKNOWN = -1
 """A rule's answer meaning "someone, but none of the characters" (``someone said``)."""
@@ -62,6 +63,9 @@ class _Quote:
     para: int
     speaker: int | None = None
     rule: str | None = None
+    pronoun: tuple[Gender, tuple[int, ...]] | None = None
+    """For a quote attributed through "he"/"she": the gender and the salient
+    characters of that gender, most salient first."""
 
 
 @dataclass
@@ -80,6 +84,22 @@ class _Context:
     speakers: list[tuple[int, int]] = field(default_factory=list)
     speaker_starts: list[int] = field(default_factory=list)
     genders: tuple[Gender, ...] = ()
+    _pov: dict[int, int | None] = field(default_factory=dict)
+    last_pronoun: tuple[Gender, tuple[int, ...]] | None = None
+    """What the latest ``resolve`` of "he"/"she" weighed, for ``_Quote.pronoun``."""
+
+    def pov(self, pos: int) -> int | None:
+        """The character most often the subject of the narration in the chapter at ``pos``."""
+        for chapter in self.book.chapters:
+            if chapter.start <= pos < chapter.end:
+                if chapter.start not in self._pov:
+                    lo = bisect.bisect_left(self.subject_starts, chapter.start)
+                    hi = bisect.bisect_left(self.subject_starts, chapter.end)
+                    counts = Counter(who for _, who in self.subjects[lo:hi])
+                    top = counts.most_common(1)
+                    self._pov[chapter.start] = top[0][0] if top else None
+                return self._pov[chapter.start]
+        return None
 
     def gender(self, who: int) -> Gender:
         return self.genders[who]
@@ -117,7 +137,7 @@ class _Context:
         for who in self._salient(pos):
             if self.gender(who) is want and who not in found:
                 found.append(who)
-                if len(found) == 2:
+                if len(found) == 3:
                     break
         if not found:
             lo = bisect.bisect_left(self.mention_starts, pos - _WINDOW)
@@ -125,9 +145,10 @@ class _Context:
             for i in range(hi - 1, lo - 1, -1):
                 m = self.mentions[i]
                 if self.gender(m.who) is want and not self.inside_quote(m.start):
-                    return m.who
-            return None
-        return found[0]
+                    found.append(m.who)
+                    break
+        self.last_pronoun = (want, tuple(found))
+        return found[0] if found else None
 
     def _salient(self, pos: int) -> Iterator[int]:
         """Subjects and speakers before ``pos``, latest first, within the window."""
@@ -178,7 +199,23 @@ def _is_subject(ctx: _Context, m: Mention) -> bool:
         return True
     if re.search(r"[.!?…]['\"’”)]*$", stripped):
         return True
+    # "for Naruto and Sasuke's lives": a name joined by "and" to another is the
+    # subject only if that other one is.
+    joined = re.search(r"\s+and\s+$", before)
+    if joined:
+        and_at = m.start - len(joined.group(0))
+        for other in ctx.mentions_in(max(0, and_at - 60), and_at):
+            if other.end == and_at:
+                return _opens_clause(ctx, other)
     return bool(_CLAUSE_SUBJECT.search(before))
+
+
+def _opens_clause(ctx: _Context, m: Mention) -> bool:
+    before = ctx.text[max(0, m.start - 40) : m.start]
+    stripped = before.rstrip(" \t")
+    if not stripped or stripped.endswith("\n") or re.search(r"[.!?…]['\"’”)]*$", stripped):
+        return True
+    return bool(_CLAUSE_SUBJECT.search(before)) and not before.endswith("and ")
 
 
 def _subject_of(ctx: _Context, start: int, end: int) -> tuple[int, int] | None:
@@ -450,6 +487,18 @@ def attribute_explained(
 
     turns = [by_para[p] for p in sorted(by_para)]
 
+    def same_conversation(a: int, b: int) -> bool:
+        lo, hi = min(a, b), max(a, b)
+        for x in range(lo, hi):
+            gap = ctx.paragraphs[turns[x + 1][0].para][0] - ctx.paragraphs[turns[x][-1].para][1]
+            if gap > 400 or turns[x + 1][0].seg.scene != turns[x][0].seg.scene:
+                return False
+        return True
+
+    def tight(a: int, b: int) -> bool:
+        lo, hi = min(a, b), max(a, b)
+        return turns[hi][0].para - turns[lo][0].para == hi - lo
+
     # 1. Explicit attribution around each quote, within its paragraph, in text order so
     # that pronouns are resolved against the speakers attributed so far.
     for group in turns:
@@ -457,6 +506,7 @@ def attribute_explained(
         for k, q in enumerate(group):
             limit = group[k + 1].seg.start if k + 1 < len(group) else max(p_end, q.seg.end)
             start = group[k - 1].seg.end if k > 0 else min(p_start, q.seg.start)
+            ctx.last_pronoun = None
             who, rule = _explicit_after(ctx, q, limit)
             if who is None:
                 who, rule = _explicit_before(ctx, start, q.seg.start)
@@ -464,8 +514,27 @@ def attribute_explained(
                 who, rule = _lead_in(ctx, q)
             if who is not None:
                 q.speaker, q.rule = who, rule
+                if ctx.last_pronoun is not None and ctx.last_pronoun[1][:1] == (who,):
+                    q.pronoun = ctx.last_pronoun
                 ctx.spoke(q)
         _spread_in_paragraph(group, "paragraph")
+
+    # 2. "He said" again, now that the named speakers around are known: the character
+    # of that gender the conversation and the narration point to, salience included.
+    prior = _speaker_prior(ctx, quotes)
+    for t, group in enumerate(turns):
+        decided = [q for q in group if q.rule is not None and q.rule != "paragraph"]
+        if not decided or any(q.pronoun is None for q in decided):
+            continue
+        genders = {q.pronoun[0] for q in decided if q.pronoun is not None}
+        if len(genders) != 1:
+            continue
+        features = _pronoun_features(ctx, turns, t, genders.pop(), same_conversation, tight, prior)
+        scores = _scores(features, _PRONOUN_WEIGHTS)
+        if scores:
+            best = max(scores, key=lambda who: scores[who])
+            for q in group:
+                q.speaker = best
 
     def sieve(name: str, rule: Callable[[int], int | None]) -> None:
         for t, group in enumerate(turns):
@@ -479,14 +548,6 @@ def attribute_explained(
         q = turns[t][0]
         return _action_before(ctx, q, ctx.paragraphs[q.para][0])
 
-    def same_conversation(a: int, b: int) -> bool:
-        lo, hi = min(a, b), max(a, b)
-        for x in range(lo, hi):
-            gap = ctx.paragraphs[turns[x + 1][0].para][0] - ctx.paragraphs[turns[x][-1].para][1]
-            if gap > 400 or turns[x + 1][0].seg.scene != turns[x][0].seg.scene:
-                return False
-        return True
-
     def vocative(t: int) -> int | None:
         if t == 0 or not same_conversation(t - 1, t):
             return None
@@ -494,10 +555,6 @@ def attribute_explained(
         called = set().union(*(_vocatives(ctx, q) for q in prev))
         called.discard(prev[0].speaker if prev[0].speaker is not None else UNKNOWN)
         return next(iter(called)) if len(called) == 1 else None
-
-    def tight(a: int, b: int) -> bool:
-        lo, hi = min(a, b), max(a, b)
-        return turns[hi][0].para - turns[lo][0].para == hi - lo
 
     def alternation_rule(want_tight: bool, backward: bool) -> Callable[[int], int | None]:
         def alternation(t: int) -> int | None:
@@ -515,8 +572,15 @@ def attribute_explained(
     def only_mention(t: int) -> int | None:
         q = turns[t][0]
         a, b = ctx.paragraphs[q.para]
-        who = {m.who for m in ctx.mentions_in(a, b) if not ctx.inside_quote(m.start)}
-        return who.pop() if len(who) == 1 else None
+        named = [m for m in ctx.mentions_in(a, b) if not ctx.inside_quote(m.start)]
+        who = {m.who for m in named}
+        if len(who) != 1:
+            return None
+        # A thought is its point-of-view character's: "… without Sakura killing him"
+        # names whom it is about, unless the name is the subject.
+        if q.seg.kind is Kind.THOUGHT and not any(_is_subject(ctx, m) for m in named):
+            return None
+        return who.pop()
 
     def narration_before(t: int) -> int | None:
         # A narration paragraph just before an unattributed turn usually ends on, or is
@@ -527,7 +591,8 @@ def attribute_explained(
         a, b = ctx.paragraphs[q.para - 1]
         clause = _last_clause(ctx, a, b)
         subject = _subject_of(ctx, clause, b)
-        return subject[0] if subject else None
+        # "No one but him." names nobody: leave the turn to the best guess.
+        return subject[0] if subject and subject[0] >= 0 else None
 
     sieve("action-before", action)
     sieve("vocative", vocative)
@@ -538,7 +603,6 @@ def attribute_explained(
     sieve("only-mention", only_mention)
     # 3. What no rule decides gets the best guess, run by run: consecutive unattributed
     # turns of one conversation alternate between the pair the evidence favours most.
-    prior = _speaker_prior(ctx, quotes)
     t = 0
     while t < len(turns):
         if turns[t][0].rule is not None:
@@ -599,7 +663,37 @@ _WEIGHTS: dict[str, float] = {
     "recent-3+": -0.53,
     "named-inside": -0.92,
     "prior": 0.28,
+    "thought-pov": 2.0,
     "narrator": 0.18,
+}
+_PRONOUN_WEIGHTS: dict[str, float] = {
+    "parity-2": 0.49,
+    "parity-4+": 0.36,
+    "parity-1": -0.72,
+    "parity-3+": -0.15,
+    "loose-2": 0.12,
+    "loose-1": -0.07,
+    "called-before": 1.01,
+    "called-here": -1.03,
+    "called-after": 0.76,
+    "conv-called-odd": 0.58,
+    "conv-called-even": 0.06,
+    "conv-opening-mention": 0.41,
+    "lead-subject": 0.91,
+    "lead-mention": 0.50,
+    "prev-subject": 0.75,
+    "prev-mention": 0.63,
+    "prev-last": 0.72,
+    "after-subject": -0.01,
+    "recent-1": -0.09,
+    "recent-2": -0.08,
+    "recent-3+": -0.60,
+    "named-inside": -0.87,
+    "prior": 0.29,
+    "narrator": -0.93,
+    "salient-1": 1.08,
+    "salient-2": 0.32,
+    "salient-3": -0.08,
 }
 _PARITY_REACH = 6
 _CONVERSATION_REACH = 12
@@ -701,6 +795,11 @@ def _features(
             )
             if len(seen) >= _RECENT_REACH:
                 break
+    # The point-of-view character: whom the chapter's narration is most about. A
+    # thought in a third-person story is nearly always theirs.
+    pov = ctx.pov(q.seg.start)
+    if pov is not None:
+        add(pov, "thought-pov" if q.seg.kind is Kind.THOUGHT else "pov")
     for who, f in found.items():
         f["prior"] = prior.get(who, 0.0)
         if who == ctx.narrator:
@@ -708,9 +807,31 @@ def _features(
     return found
 
 
-def _scores(features: dict[int, dict[str, float]]) -> dict[int, float]:
+def _pronoun_features(
+    ctx: _Context,
+    turns: list[list[_Quote]],
+    t: int,
+    want: Gender,
+    same_conversation: Callable[[int, int], bool],
+    tight: Callable[[int, int], bool],
+    prior: dict[int, float],
+) -> dict[int, dict[str, float]]:
+    """``_features`` for the characters of the pronoun's gender, plus how salient each
+    is where the pronoun stands (latest subject or speaker of that gender first)."""
+    features = _features(ctx, turns, t, same_conversation, tight, prior)
+    for q in turns[t]:
+        if q.pronoun is not None:
+            for rank, who in enumerate(q.pronoun[1]):
+                features.setdefault(who, {})[f"salient-{rank + 1}"] = 1.0
+    return {who: f for who, f in features.items() if ctx.gender(who) is want}
+
+
+def _scores(
+    features: dict[int, dict[str, float]], weights: dict[str, float] | None = None
+) -> dict[int, float]:
     """Each candidate's weighed evidence."""
-    return {who: sum(_WEIGHTS.get(k, 0.0) * v for k, v in f.items()) for who, f in features.items()}
+    weights = _WEIGHTS if weights is None else weights
+    return {who: sum(weights.get(k, 0.0) * v for k, v in f.items()) for who, f in features.items()}
 
 
 _NO_EVIDENCE = -1.0

@@ -233,17 +233,15 @@ def guess_genders(
 ) -> tuple[Gender, ...]:
     """Each character's gender: as given, else from a title in any of its names, else
     from the pronouns that follow its mentions, else from a list of first names."""
-    male = Counter[int]()
-    female = Counter[int]()
+    base = pronoun_base(text)
+    male: defaultdict[int, float] = defaultdict(float)
+    female: defaultdict[int, float] = defaultdict(float)
     for m in mentions:
         if characters[m.who].gender is not Gender.UNKNOWN:
             continue
-        pronoun = _PRONOUN.search(text, m.end, m.end + 100)
-        if pronoun and not _NAME_BETWEEN.search(text, m.end, pronoun.start()):
-            if pronoun.group(1).lower() in MALE_PRONOUNS:
-                male[m.who] += 1
-            else:
-                female[m.who] += 1
+        he, she = pronoun_votes(text, m.end, m.start)
+        male[m.who] += he
+        female[m.who] += she
     out = []
     for i, c in enumerate(characters):
         gender = c.gender
@@ -253,16 +251,68 @@ def guess_genders(
             first = c.name.split()[0] if c.name.split() else ""
             if len(titles) == 1:
                 gender = titles.pop()
-            elif male[i] >= 2 * female[i] and male[i] >= 2:
-                gender = Gender.MALE
-            elif female[i] >= 2 * male[i] and female[i] >= 2:
-                gender = Gender.FEMALE
+            elif weigh_pronouns(male[i], female[i], base) is not Gender.UNKNOWN:
+                gender = weigh_pronouns(male[i], female[i], base)
             elif first in MALE_NAMES:
                 gender = Gender.MALE
             elif first in FEMALE_NAMES:
                 gender = Gender.FEMALE
         out.append(gender)
     return tuple(out)
+
+
+_CLAUSE_WORDS = (
+    SPEECH_VERBS
+    | {"and", "but", "then", "when", "while", "as", "so", "until", "till", "because", "though"}
+    | {"if", "that", "where", "whom", "who", "whose"}
+)
+_VOTE_TOKEN = re.compile(r"[.!?;:\"“”‘’—]+|[A-Za-z]+(?:['’][a-z]+)?")
+_NOMINATIVE = {"he": Gender.MALE, "she": Gender.FEMALE}
+# "Sakura killing him": an object pronoun in the name's own clause is someone else.
+_OBLIQUE = {"his": Gender.MALE, "her": Gender.FEMALE, "hers": Gender.FEMALE}
+_REFLEXIVE = {"himself": Gender.MALE, "herself": Gender.FEMALE}
+
+
+def pronoun_votes(text: str, pos: int, start: int | None = None) -> tuple[float, float]:
+    """(male, female) evidence from the pronouns that follow a name ending at ``pos``.
+
+    "Sakura took his avoidance as a sign that she wasn't good enough": the first
+    pronoun after a name is often someone else's, so a subject "he"/"she" or a
+    reflexive in the same sentence counts fully and stops the count, "his"/"her" count
+    a little, and the next sentence counts only when it opens with "He"/"She". Another
+    name on the way ends the count: the pronouns may be that person's.
+    """
+    votes = {Gender.MALE: 0.0, Gender.FEMALE: 0.0}
+    weight = 1.0
+    if start is not None:
+        # "She said nothing to Naruto, but she smiled": after a name that is an object,
+        # the next "she" is the subject's.
+        before = re.search(r"([a-z]+)\s+$", text[max(0, start - 20) : start])
+        if before and before.group(1) not in _CLAUSE_WORDS:
+            weight = 0.3
+    boundaries = 0
+    sentence_start = False
+    for token in _VOTE_TOKEN.finditer(text, pos, pos + 160):
+        word = token.group(0)
+        if not word[0].isalpha():
+            if word[0] in ".!?" or word[-1] in ".!?":
+                boundaries += 1
+                sentence_start = True
+                if boundaries > 1:
+                    break
+            continue
+        lower = re.split(r"['’]", word.lower())[0]
+        opening, sentence_start = sentence_start, False
+        if boundaries == 1 and not (opening and lower in _NOMINATIVE):
+            break
+        if lower in _NOMINATIVE or lower in _REFLEXIVE:
+            votes[_NOMINATIVE.get(lower) or _REFLEXIVE[lower]] += weight
+            break
+        if lower in _OBLIQUE:
+            votes[_OBLIQUE[lower]] += 0.3 * weight
+        elif word[0].isupper():
+            break
+    return votes[Gender.MALE], votes[Gender.FEMALE]
 
 
 _NAME_BETWEEN = re.compile(r"[.!?;\"“”]|\b[A-Z][a-z]+\b")
@@ -291,8 +341,9 @@ class _Entity:
     count: int = 0
     person: int = 0
     place: int = 0
-    male: int = 0
-    female: int = 0
+    male: float = 0.0
+    female: float = 0.0
+    pronouns: int = 0
     forms: Counter[str] | None = None
 
 
@@ -339,13 +390,13 @@ def find_characters(book: Book, segments: tuple[Segment, ...]) -> tuple[Characte
             entity.person += 1
         if _PLACE_PREP.search(before) and not sentence_start:
             entity.place += 1
-        pronoun = _PRONOUN.search(text, match.end(), match.end() + 120)
-        if pronoun:
-            if pronoun.group(1).lower() in MALE_PRONOUNS:
-                entity.male += 1
-            else:
-                entity.female += 1
-    found = tuple(_merge(entities, lower_counts))
+        # Any personal pronoun nearby says "person"; which one says little about gender.
+        if _PRONOUN.search(text, match.end(), match.end() + 120):
+            entity.pronouns += 1
+        he, she = pronoun_votes(text, match.end(), match.start())
+        entity.male += he
+        entity.female += she
+    found = tuple(_merge(entities, lower_counts, pronoun_base(text)))
     mentions = find_mentions(text, found)
     genders = guess_genders(text, found, mentions)
     characters = [replace(c, gender=g) for c, g in zip(found, genders, strict=True)]
@@ -404,32 +455,51 @@ def _name_hint(word: str) -> int:
     return 1000 if word in MALE_NAMES or word in FEMALE_NAMES else 0
 
 
-def _gender_of(entity: _Entity, extra: Iterable[_Entity]) -> Gender:
+def _gender_of(entity: _Entity, extra: Iterable[_Entity], base: float) -> Gender:
     votes = title_gender(entity.title)
     if votes is not Gender.UNKNOWN:
         return votes
-    male = entity.male + sum(e.male for e in extra)
-    female = entity.female + sum(e.female for e in extra)
-    for e in (entity, *extra):
-        g = title_gender(e.title)
-        if g is Gender.MALE:
-            male += 5
-        elif g is Gender.FEMALE:
-            female += 5
-    first = entity.words[0]
-    if first in MALE_NAMES:
-        male += 3
-    elif first in FEMALE_NAMES:
-        female += 3
-    if male >= 2 * female and male >= 2:
-        return Gender.MALE
-    if female >= 2 * male and female >= 2:
-        return Gender.FEMALE
+    group = (entity, *extra)
+    titles = Counter(title_gender(e.title) for e in group)
+    titles.pop(Gender.UNKNOWN, None)
+    if titles:
+        return titles.most_common(1)[0][0]
+    male = sum(e.male for e in group)
+    female = sum(e.female for e in group)
+    # A common first name counts as a few pronouns' worth.
+    if entity.words[0] in MALE_NAMES:
+        male += _NAME_VOTES
+    elif entity.words[0] in FEMALE_NAMES:
+        female += _NAME_VOTES
+    return weigh_pronouns(male, female, base)
+
+
+_NAME_VOTES = 3.0
+
+
+def pronoun_base(text: str) -> float:
+    """How much likelier "she"/"her" is than "he"/"his" anywhere in the text: a story
+    told around a man says "he" of him all the time, so a "she" near a name means more."""
+    counts = Counter(m.group(1).lower() in FEMALE_PRONOUNS for m in _PRONOUN.finditer(text))
+    return (counts[True] + 1) / (counts[False] + 1)
+
+
+def weigh_pronouns(male: float, female: float, base: float) -> Gender:
+    """A gender from pronoun votes: a clear majority; failing that, the minority
+    pronoun of a text that hardly uses it (``base``, as ``pronoun_base``) decides."""
+    for balance in (1.0, min(3.0, max(1 / 3, base))):
+        if male + female < 0.6:
+            return Gender.UNKNOWN
+        ratio = (female + 0.3) / (male + 0.3) / balance
+        if ratio >= 2.0 and female >= 0.6:
+            return Gender.FEMALE
+        if ratio <= 0.5 and male >= 0.6:
+            return Gender.MALE
     return Gender.UNKNOWN
 
 
 def _merge(
-    entities: dict[tuple[str, tuple[str, ...]], _Entity], lower: Counter[str]
+    entities: dict[tuple[str, tuple[str, ...]], _Entity], lower: Counter[str], base: float
 ) -> list[Character]:
     """Group name forms into characters: full names absorb their first names, and
     titled surnames join the one full name of matching gender that carries them."""
@@ -447,7 +517,9 @@ def _merge(
                 i
                 for i, grp in enumerate(groups)
                 if grp[0].words == e.words
-                and (g is Gender.UNKNOWN or _gender_of(grp[0], grp[1:]) in (Gender.UNKNOWN, g))
+                and (
+                    g is Gender.UNKNOWN or _gender_of(grp[0], grp[1:], base) in (Gender.UNKNOWN, g)
+                )
             ]
             target = full[0] if full else None
         else:
@@ -460,7 +532,7 @@ def _merge(
                 if e.title not in ("Mrs", "Lady", "Madame", "Mme")
                 and (
                     g is Gender.UNKNOWN
-                    or _gender_of(groups[i][0], groups[i][1:]) in (Gender.UNKNOWN, g)
+                    or _gender_of(groups[i][0], groups[i][1:], base) in (Gender.UNKNOWN, g)
                 )
             ]
             # A surname shared by a family stays apart unless a title picks one member.
@@ -479,7 +551,7 @@ def _merge(
     for grp in groups:
         total = sum(e.count for e in grp)
         person = sum(e.person for e in grp)
-        pronouns = sum(e.male + e.female for e in grp)
+        pronouns = sum(e.pronouns for e in grp)
         place = sum(e.place for e in grp)
         if total < 3 or not (
             person >= 2
@@ -497,7 +569,7 @@ def _merge(
         best = max(grp, key=lambda e: (e.count + 3 * len(e.words), len(e.words)))
         name = _display(best)
         aliases = sorted({_display(e) for e in grp} - {name})
-        characters.append((total, Character(name, tuple(aliases), _gender_of(best, grp))))
+        characters.append((total, Character(name, tuple(aliases), _gender_of(best, grp, base))))
     characters.sort(key=lambda pair: -pair[0])
     return [c for _, c in characters]
 

@@ -294,3 +294,41 @@ def test_pronoun_after_quote_prefers_recent_speaker_of_that_gender() -> None:
         '"Then fetch it," he said.'
     )
     assert speakers(text, ELIZABETH, MR_BENNET) == ["Mr. Bennet", "Elizabeth", "Mr. Bennet"]
+
+
+def test_pronoun_speaker_is_the_conversation_partner_of_that_gender() -> None:
+    # The latest male subject is Mr. Darcy (his letter), but the conversation is
+    # Elizabeth's and Mr. Bennet's, and "he" answers her when she addresses him.
+    darcy = Character("Mr. Darcy", (), Gender.MALE)
+    text = (
+        '"Is it far?" asked Elizabeth.\n\n'
+        '"Three miles," said Mr. Bennet.\n\n'
+        '"Then I shall walk, Mr. Bennet," said Elizabeth. '
+        "Mr. Darcy's letter lay on the table.\n\n"
+        '"In this weather?" he asked.'
+    )
+    assert speakers(text, ELIZABETH, MR_BENNET, darcy)[-1] == "Mr. Bennet"
+
+
+def test_name_joined_by_and_is_not_a_subject_on_its_own() -> None:
+    # "for Naruto and Sasuke's lives" does not make Sasuke the one "he" stands for.
+    text = (
+        "Kakashi knew that there was no one left to fight for Naruto and Sasuke's lives.\n\n"
+        'He turned to Gai with a serious look. "Get me out of here," he ordered.'
+    )
+    assert speakers(text, KAKASHI, GAI, NARUTO, SASUKE) == ["Kakashi"]
+
+
+def test_thought_goes_to_the_point_of_view_character() -> None:
+    text = (
+        "Kakashi woke in a hospital bed. Kakashi looked at the ceiling. Kakashi sighed.\n\n"
+        "*I have to get out of here.* It was his usual thought, how to leave without "
+        "Sakura killing him."
+    )
+    book, segments = passage(text)
+    start = text.index("I have")
+    thought = Segment(Kind.THOUGHT, start, text.index(".*") + 1, paragraph=1)
+    kept = [s for s in segments if s.end <= thought.start or s.start >= thought.end]
+    segments = tuple(sorted([*kept, thought], key=lambda s: s.start))
+    out = attribute(book, segments, (KAKASHI, SAKURA))
+    assert [s.speaker for s in out if s.kind is Kind.THOUGHT] == ["Kakashi"]

@@ -134,3 +134,18 @@ def test_unnamed_role_speakers_and_plurals() -> None:
     found = characters(text)
     assert found["the General"].gender is Gender.MALE
     assert "Smiths" not in found
+
+
+def test_gender_from_the_subject_pronoun_not_the_first_pronoun() -> None:
+    # A story told around a man: "his"/"him" near her name are his, "she" is hers.
+    text = (
+        "Kakashi woke. He was tired, and he wanted to go home. He looked at the door.\n\n"
+        "Sakura took his hand as a sign that she was there. Sakura killing him was a "
+        "joke he liked. Sakura was probably at home, or she was asleep.\n\n"
+        "Rin was quiet, and he missed her. Rin, she'd always been kind.\n\n"
+        "Kakashi missed Rin. Kakashi missed Sakura. He smiled; he was alone."
+    )
+    found = characters(text)
+    assert found["Sakura"].gender is Gender.FEMALE
+    assert found["Rin"].gender is Gender.FEMALE
+    assert found["Kakashi"].gender is Gender.MALE
