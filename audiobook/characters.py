@@ -556,7 +556,7 @@ def _merge(
         if total < 3 or not (
             person >= 2
             or _name_hint(grp[0].words[0])
-            or (pronouns >= total * 0.6 and place <= total * 0.1)
+            or (pronouns >= total * 0.6 and place * 3 <= total)
         ):
             continue
         # "the Churchills", "Jews": a plural of a name or a people is not a character.

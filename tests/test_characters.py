@@ -149,3 +149,20 @@ def test_gender_from_the_subject_pronoun_not_the_first_pronoun() -> None:
     assert found["Sakura"].gender is Gender.FEMALE
     assert found["Rin"].gender is Gender.FEMALE
     assert found["Kakashi"].gender is Gender.MALE
+
+
+
+def test_a_person_often_named_after_prepositions_is_still_a_person() -> None:
+    # Short stories name people after "to" and "next to" often ("he'd come to
+    # Jiraiya"); with pronouns around them they are people, not places.
+    from pathlib import Path
+
+    from audiobook.read import read
+    from audiobook.segment import segment
+    from audiobook.structure import structure
+
+    seed = Path(__file__).resolve().parent.parent / "seeds" / "000_7375049496938e3a.txt"
+    book = structure(read(seed))
+    found = {c.name: c for c in find_characters(book, segment(book))}
+    assert {"Jiraiya", "Orochimaru", "Naruto", "Sasuke"} <= set(found)
+    assert found["Jiraiya"].gender is Gender.MALE
