@@ -301,3 +301,71 @@ def test_pride_and_prejudice_quotes_fast_and_mostly_exact() -> None:
             if doc.text[a:b] == doc.text[a:b].strip()
         ]
     assert sum(span in found for span in gold) >= 0.95 * len(gold)
+
+
+LETTER = (
+    "A note came for Anne before breakfast.\n\n"
+    '"Bath, Tuesday."\n\n'
+    '"My dear Anne,"\n\n'
+    '"Come at once. The house is quite empty without you."\n\n'
+    '"Yours affectionately,"\n\n'
+    '"MARY ELLIOT."\n\n'
+    '"Well?" said her father.'
+)
+
+
+def test_a_quoted_letter_is_read_by_the_narrator() -> None:
+    assert spoken(LETTER) == [
+        (N, "A note came for Anne before breakfast."),
+        (N, '"Bath, Tuesday."'),
+        (N, '"My dear Anne,"'),
+        (N, '"Come at once. The house is quite empty without you."'),
+        (N, '"Yours affectionately,"'),
+        (N, '"MARY ELLIOT."'),
+        (D, "Well?"),
+        (N, "said her father."),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Narration announcing a note: its first quoted paragraph is the note.
+        (
+            'He found it contained only these words:\n\n"Meet me at noon."\n\n"Why?" he asked.',
+            [
+                (N, "He found it contained only these words:"),
+                (N, '"Meet me at noon."'),
+                (D, "Why?"),
+                (N, "he asked."),
+            ],
+        ),
+        # An unquoted salutation line before the quoted body.
+        (
+            'WINDSOR, JULY.\nMY DEAR MADAM,\n\n"I write in haste."\n\n"Of course," said Emma.',
+            [
+                (N, "WINDSOR, JULY."),
+                (N, "MY DEAR MADAM,"),
+                (N, '"I write in haste."'),
+                (D, "Of course,"),
+                (N, "said Emma."),
+            ],
+        ),
+        # "Dear me!" and a mention of letters are no letter.
+        ('"Dear me!" said she.', [(D, "Dear me!"), (N, "said she.")]),
+        (
+            '"My dear,"\n\n"Yes?"',
+            [(D, "My dear,"), (D, "Yes?")],
+        ),
+        (
+            'She had two letters in her hand.\n\n"Any news?"\n\n"None."',
+            [(N, "She had two letters in her hand."), (D, "Any news?"), (D, "None.")],
+        ),
+        (
+            'She read the letter and said:\n\n"How odd."',
+            [(N, "She read the letter and said:"), (D, "How odd.")],
+        ),
+    ],
+)
+def test_letters_need_strong_evidence(text: str, expected: list[tuple[Kind, str]]) -> None:
+    assert spoken(text) == expected
