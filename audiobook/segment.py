@@ -84,6 +84,35 @@ _LETTER_CUE = re.compile(
     r"|as\s+follows|to\s+this\s+effect|contained\s+(?:only\s+)?(?:the|these)\s+words)\b",
     re.I,
 )
+# Words said only in a character's head or in another world: "He felt like answering:",
+# "It was on the tip of her tongue to ask:", "a look that seemed to say,", "Helen would
+# have exclaimed,". Read by the narrator.
+_SPOKEN_VERB = (
+    r"(?:say|said|saying|ask|asked|asking|exclaim|exclaimed|exclaiming|answer|answered|answering"
+    r"|cry|cried|crying|reply|replied|replying|add|added|adding|retort|retorted|retorting"
+    r"|remark|remarked|remarking|quote|quoted|call|called)"
+)
+_UNSPOKEN_BEFORE = re.compile(
+    r"(?:\b(?:would|could|might|should|must)\s+(?:not\s+)?have\s+(?:\w+\s+)?"
+    + _SPOKEN_VERB
+    + r"|\b(?:almost|nearly)\s+(?:(?:\w+ing|\w+ed)\s+(?:\w+\s+){0,2})?(?:ready\s+to\s+)?"
+    + _SPOKEN_VERB
+    + r"|\b(?:ready|about|tempted|longing|wanted|wishing|wished|inclined|tongue|lips)\s+to\s+"
+    + _SPOKEN_VERB
+    + r"|\b(?:on\s+the\s+point\s+of|felt\s+like|feel\s+like|capable\s+of)\s+"
+    + _SPOKEN_VERB
+    + r"|\b(?:as\s+much\s+as\s+to|as\s+who\s+should|as\s+if\s+to|seemed\s+to|seeming\s+to)\s+say"
+    + r"|\b(?:look|looks|eyes|face|smile|glance|glances|tone|gesture)\s+(?:that\s+|which\s+)?"
+    r"(?:said|meant|implied|signified|expressed)|\b(?:signified|implied)"
+    r"|\b(?:why\s+did\s+(?:he|she|I|they|you)\s+not|how\s+could\s+(?:he|she|I|they))\s+"
+    r"(?:say|ask|answer|reply))\b[^.!?\"“”]{0,25}$",
+    re.I,
+)
+_UNSPOKEN_AFTER = re.compile(
+    r"[ \t]*\n?[ \t]*(?:the\s+\w+|he|she|I|they|one)\s+(?:could|would)\s+(?:fancy|imagine)\b"
+    r"|[ \t]*\n?[ \t]*(?:he|she|I)\s+felt\s+like\s+\w+ing\b",
+    re.I,
+)
 _SENTENCE_END = re.compile(r"[.!?;]")
 _ITALIC = re.compile(r"(?<![*\w])([*_])(?=\S)([^*_\n]{1,300}?)(?<=\S)\1(?![*\w])")
 _CONTEXT = 60
@@ -265,13 +294,28 @@ def _is_term(text: str, quote: _Quote, start: int, end: int, resumes: int | None
     )
 
 
+def _is_unspoken(text: str, quote: _Quote, start: int, end: int) -> bool:
+    """Words a character would have said, longed to say, or only looked: "He felt like
+    answering: "Not yet."" Nobody says them aloud, so the narrator reads them."""
+    if quote.family not in ("double", "single"):
+        return False
+    before = text.rfind("\n\n", start, quote.outer_start)
+    lo = max(start, before, quote.outer_start - 160)
+    if _UNSPOKEN_BEFORE.search(text, lo, quote.outer_start):
+        return True
+    return _UNSPOKEN_AFTER.match(text, quote.outer_end, min(end, quote.outer_end + 60)) is not None
+
+
 def _without_terms(text: str, start: int, end: int, quotes: list[_Quote]) -> list[_Quote]:
-    """The paragraph's quotes less scare quotes and titles, which stay in the narration."""
+    """The paragraph's quotes less scare quotes, titles and unspoken words, which stay in
+    the narration."""
     out: list[_Quote] = []
     for quote in quotes:
         # Only a quote that is speech can resume after a few words of narration.
         resumes = out[-1].outer_end if out and out[-1].outer_end <= quote.outer_start else None
-        if not _is_term(text, quote, start, end, resumes):
+        if not _is_term(text, quote, start, end, resumes) and not _is_unspoken(
+            text, quote, start, end
+        ):
             out.append(quote)
     return out
 

@@ -369,3 +369,33 @@ def test_a_quoted_letter_is_read_by_the_narrator() -> None:
 )
 def test_letters_need_strong_evidence(text: str, expected: list[tuple[Kind, str]]) -> None:
     assert spoken(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            'He felt like answering: "Not yet." But he only smiled.',
+            [(N, 'He felt like answering: "Not yet." But he only smiled.')],
+        ),
+        (
+            'She looked round, as much as to say, "Are you all like this?"',
+            [(N, 'She looked round, as much as to say, "Are you all like this?"')],
+        ),
+        (
+            '"Too bad," the groom could fancy his uncle saying.',
+            [(N, '"Too bad," the groom could fancy his uncle saying.')],
+        ),
+        # Said aloud, however reluctantly.
+        (
+            'Emma could not help saying, "How kind."',
+            [(N, "Emma could not help saying,"), (D, "How kind.")],
+        ),
+        (
+            'She almost invariably replied: "Not today."',
+            [(N, "She almost invariably replied:"), (D, "Not today.")],
+        ),
+    ],
+)
+def test_unspoken_words_are_narration(text: str, expected: list[tuple[Kind, str]]) -> None:
+    assert spoken(text) == expected
