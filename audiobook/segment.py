@@ -371,7 +371,16 @@ def _stage_directions(text: str, quote: _Quote) -> Iterator[tuple[int, int]]:
     if quote.family in ("double", "single"):
         for m in _DIRECTION.finditer(text, quote.start, quote.end):
             if _DIRECTION_WORD.match(text, m.start() + 1):
-                yield m.start(), m.end()
+                # "I am a cause (cheers). I set": the stop after the aside ends the
+                # sentence before it, so it goes with the aside, not the next sentence.
+                stop = m.end()
+                while stop < quote.end and text[stop] in ".,;:":
+                    stop += 1
+                after = text[stop : stop + 1]
+                yield (
+                    m.start(),
+                    stop if stop > m.end() and (not after or after.isspace()) else m.end(),
+                )
 
 
 def segment(book: Book, read_notes: bool = False) -> tuple[Segment, ...]:

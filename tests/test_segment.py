@@ -117,6 +117,11 @@ def test_scare_quotes_and_titles_are_narration(text: str, expected: list[tuple[K
             '"A better letter (returning it,) than I expected."',
             [(D, "A better letter"), (N, "(returning it,)"), (D, "than I expected.")],
         ),
+        # The stop closing the sentence before an aside goes with the aside.
+        (
+            '"I am a cause (loud cheers). I set out alone."',
+            [(D, "I am a cause"), (N, "(loud cheers)."), (D, "I set out alone.")],
+        ),
         # An aside in the speaker's own words stays in the quote.
         (
             '"He came (which I never allowed) to tea."',
