@@ -28,13 +28,15 @@ UNKNOWN = -1
 _VERB = "|".join(sorted(SPEECH_VERBS, key=len, reverse=True))
 _ADVERB = r"(?:\w+ly\s+|again\s+|then\s+|now\s+|at\s+last\s+|at\s+once\s+)?"
 _OPENING = re.compile(r"[\s\"'“”‘’,.!?;:—–\-…]*")
-_VERB_AT = re.compile(rf"{_ADVERB}(?:{_VERB})\b(?:\s+(?:out|on|up|back))?\s*")
+_VERB_AT = re.compile(rf"{_ADVERB}(?:put\s+in|{_VERB})\b(?:\s+(?:out|on|up|back))?\s*")
 # Verbs the list lacks ("flashed Anne", "Mrs. Seal apologized"): a past tense right
 # after a quote and next to a name is as good as "said".
 _ANY_VERB_AT = re.compile(rf"{_ADVERB}[a-z]{{3,}}ed\b\s*")
 _DETERMINER = re.compile(
     r"(?:the|a|an)\s+(?:(?!(?:to|at|of|in|on|with|for|from|by|and|but|who|that)\b)[a-z-]+\s+){0,2}"
 )
+_WORDS_OF = re.compile(r"(was|were|came|from)\s+")
+_TO_WHOM_VERBS = frozenset({"tell", "tells", "told", "ask", "asks", "asked"})
 _SUBJECT_PRONOUN = re.compile(r"(he|she|I|they|we)\b")
 _INDEFINITE = re.compile(
     r"\b(someone|somebody|anyone|anybody|everyone|everybody|nobody|no one|a voice|voices|"
@@ -43,13 +45,16 @@ _INDEFINITE = re.compile(
 )
 _CLAUSE_SUBJECT = re.compile(
     r"(?:^|[,;:]\s+|\b(?:and|but|then|when|while|as|so|until|till|before|after|because|though)"
-    r"\s+)$"
+    r"\s+)$",
+    re.IGNORECASE,
 )
 # A full stop after a title ("Mr. Bennet") does not end a sentence.
 _SENTENCE_END = re.compile(
     r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)[.!?…]+['\"’”)]*(?:\s+|--|—)|\n\s*\n"
 )
-_SUBJECT_OPENER = re.compile(r"(?:^|[,;:]\s+|\b(?:and|but|then|when|while|as|so|till|until)\s+)$")
+_SUBJECT_OPENER = re.compile(
+    r"(?:^|[,;:]\s+|\b(?:and|but|then|when|while|as|so|till|until)\s+)$", re.IGNORECASE
+)
 _QUOTE_MARKS = "\"'“”‘’"
 _FIRST_PERSON_NARRATION = re.compile(r"\b(I|me|my)\b")
 _WINDOW = 4000
@@ -245,6 +250,14 @@ def _explicit_after(ctx: _Context, q: _Quote, limit: int) -> tuple[int | None, s
     pos = _OPENING.match(text, q.seg.end, limit).end()  # type: ignore[union-attr]
     if pos >= limit:
         return None, ""
+    # '"…" was Marilla's comment', '"M--m!" from Mr. Wilcox': the speaker's words named.
+    words_of = _WORDS_OF.match(text, pos, limit)
+    if words_of:
+        m = _mention_after_determiner(ctx, words_of.end(), limit)
+        if m is not None and (
+            words_of.group(1) == "from" or re.match(r"(?:['’]| )s\b", text[m.end : m.end + 3])
+        ):
+            return m.who, "explicit-after-possessive"
     verb = _VERB_AT.match(text, pos, limit) or _ANY_VERB_AT.match(text, pos, limit)
     if verb:
         who = _name_or_pronoun(ctx, verb.end(), limit, any_verb=verb.re is _ANY_VERB_AT)
@@ -323,19 +336,26 @@ def _explicit_before(ctx: _Context, start: int, end: int) -> tuple[int | None, s
     if not verbs:
         return None, ""
     v_start, v_end = clause + verbs[-1].start(), clause + verbs[-1].end()
-    # Inverted: "said Elizabeth:" right before the quote.
+    # Inverted: "said Elizabeth:" right before the quote; in "Anne told Marilla." and
+    # "she asked Emma," the name after the verb is the one spoken to.
     after = re.compile(r"\s+").match(text, v_end, end)
-    if after:
+    if after and verbs[-1].group(0) not in _TO_WHOM_VERBS:
         m = ctx.mention_at(after.end())
         if m is not None and re.match(r"\s*[,:;.—–-]*\s*$", text[m.end : end]):
             return m.who, "explicit-before-inverted"
-    # "she heard Harriet say", "heard him say": the name just before the verb.
-    near = re.search(r"([\w'’]+)\s+(?:\w+ly\s+|then\s+|now\s+)?$", text[clause:v_start])
+    # "she heard Harriet say", "heard the White Rabbit say", "heard him say": the name
+    # just before the verb ("everything that Alice said" is no attribution).
+    near = re.search(r"([\w'’]+)\s+(?:\w+ly\s+|then\s+|now\s+|next\s+)?$", text[clause:v_start])
     if near:
         pos = clause + near.start(1)
-        m = ctx.mention_at(pos)
-        if m is not None and m.end == clause + near.end(1):
-            return m.who, "explicit-before-adjacent"
+        ending = [m for m in ctx.mentions_in(clause, v_start) if m.end == clause + near.end(1)]
+        if ending:
+            relative = re.search(
+                r"\b(that|which|what|whatever)\s+(?:the\s+)?$", text[clause : ending[0].start]
+            )
+            if relative:
+                return None, ""
+            return ending[0].who, "explicit-before-adjacent"
         word = near.group(1).lower()
         if word in ("he", "him", "she", "her", "i", "me"):
             pronoun = {"him": "he", "her": "she", "me": "i"}.get(word, word)
@@ -349,6 +369,16 @@ def _explicit_before(ctx: _Context, start: int, end: int) -> tuple[int | None, s
     if subject is None:
         return None, ""
     return subject[0], "explicit-before"
+
+
+def _continues(ctx: _Context, prev: _Quote, q: _Quote) -> bool:
+    """``"A," said Anne, as Marilla thought. "B"``: the narration between two quotes
+    attributes the first; unless it leads into the second ("… and Emma cried, "B""),
+    the second goes on in the same voice."""
+    if prev.rule is None or not prev.rule.startswith("explicit-after"):
+        return False
+    between = ctx.text[prev.seg.end : q.seg.start].strip(_QUOTE_MARKS + " \t\n")
+    return not (_LEAD_IN_END.search(between) or re.search(rf"\b(?:{_VERB})$", between))
 
 
 def _nearest_subject(ctx: _Context, start: int, end: int) -> int | None:
@@ -508,7 +538,7 @@ def attribute_explained(
             start = group[k - 1].seg.end if k > 0 else min(p_start, q.seg.start)
             ctx.last_pronoun = None
             who, rule = _explicit_after(ctx, q, limit)
-            if who is None:
+            if who is None and not (k > 0 and _continues(ctx, group[k - 1], q)):
                 who, rule = _explicit_before(ctx, start, q.seg.start)
             if who is None and k == 0:
                 who, rule = _lead_in(ctx, q)

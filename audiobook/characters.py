@@ -49,7 +49,9 @@ SPEECH_VERBS = frozenset(
     shrieked roar roared bark barked whimper whimpered chuckle chuckled grumble grumbled
     sneer sneered snarl snarled drawl drawled lament lamented note noted comment
     commented point pointed warn warned write wrote read echo echoed venture ventured
-    correct corrected counter countered chime chimed put""".split()
+    correct corrected counter countered chime chimed put shouting crying calling exclaiming
+    whispering murmuring muttering remarking answering replying asking observing
+    interrupting demanding inquiring declaring screaming""".split()
 )
 
 MALE_PRONOUNS = frozenset({"he", "him", "his", "himself"})
@@ -77,6 +79,13 @@ NOT_NAMES = frozenset(
     Both Neither Either Such Very Much Many Most More Less Ah Alas Dear Indeed Certainly
     Really Of Course Nonetheless However Meanwhile Besides Otherwise Instead Suddenly
     Sensei Kun Chan Sama San Hokage Ninja""".split()
+)
+
+MONTH_NAMES = frozenset("April May June July August".split())
+"""Months that are also first names."""
+# "in May", "May 5th", "the first of June", "May I come?": the month or the verb.
+_MONTH_FOLLOWS = re.compile(
+    r"\s+(?:\d|I\b|we\b|you\b|he\b|she\b|it\b|they\b|not\b|be\b|have\b|the\s+\d)"
 )
 
 # A short list of common first names for gender when the text gives no pronoun.
@@ -189,7 +198,10 @@ def alias_forms(characters: tuple[Character, ...]) -> dict[str, tuple[int, ...]]
                 words = words[1:]
             if len(words) >= 2 or (titled and words):
                 for word in {words[0], words[-1]} if len(words) >= 2 else {words[-1]}:
-                    if word[:1].isupper() and word not in NOT_NAMES and len(word) > 1:
+                    # "May Welland" is called May: a month as a listed first name is a
+                    # name (find_mentions skips it where the text means the month).
+                    common = word in NOT_NAMES and not (word in MONTH_NAMES and word == words[0])
+                    if word[:1].isupper() and not common and len(word) > 1:
                         forms[word].add(i)
     result = {form: tuple(sorted(who)) for form, who in given.items()}
     for form, who in forms.items():
@@ -213,7 +225,9 @@ def find_mentions(text: str, characters: tuple[Character, ...]) -> list[Mention]
     alternatives = "|".join(re.escape(f).replace(r"\ ", r"\s+") for f in ordered)
     pattern = re.compile(rf"(?<![\w-])({alternatives})(?:-(?:{suffix}))?(?![\w])")
     matches = [
-        (m.start(), m.end(), forms[" ".join(m.group(1).split())]) for m in pattern.finditer(text)
+        (m.start(), m.end(), forms[" ".join(m.group(1).split())])
+        for m in pattern.finditer(text)
+        if m.group(1) not in MONTH_NAMES or not _month_at(text, m.start(), m.end())
     ]
     counts = Counter(who[0] for _, _, who in matches if len(who) == 1)
     last_seen: dict[int, int] = {}
@@ -226,6 +240,20 @@ def find_mentions(text: str, characters: tuple[Character, ...]) -> list[Mention]
         last_seen[chosen] = start
         mentions.append(Mention(start, end, chosen))
     return mentions
+
+
+def _month_at(text: str, start: int, end: int) -> bool:
+    """Whether a month-like name at text[start:end] is the month ("in May", "May 5th",
+    "the 3rd May") or the verb ("May I?") rather than a person."""
+    before = text[max(0, start - 12) : start]
+    if re.search(
+        r"(?:\b(?:in|since|until|till|during|early|late|last|next|this|every)|\d(?:st|nd|rd|th)?"
+        r"|\b(?:first|second|third|[a-z]+th)\s+of)\s+$",
+        before,
+        re.IGNORECASE,
+    ):
+        return True
+    return bool(_MONTH_FOLLOWS.match(text, end))
 
 
 def guess_genders(

@@ -1,12 +1,15 @@
 """Quote detection and speaker attribution measured on PDNC novels.
 
     python benchmarks/attribution.py PDNC_DIR [--novels A,B] [--cast-from-gold] [--gold-quotes]
+        [--errors TYPE]
 
 Prints one row per novel and the micro average: detection precision/recall/F1 on exact
 sub-quote spans, attribution accuracy overall and per quote type, speaker-gender accuracy,
 and the precision of each attribution rule. ``--cast-from-gold`` hands the annotated
 character list in as a cast file; without it the tool finds characters itself.
 ``--gold-quotes`` (development only) attributes segments built from the gold spans.
+``--errors Explicit`` (or Anaphoric, Implicit, all) prints every wrong quote of that type
+with its paragraph, the gold and predicted speakers and the rule that decided it.
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ class Score:
     gender_total: int = 0
     rule_right: Counter[str] = field(default_factory=Counter)
     rule_total: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
 
     def add(self, other: Score) -> None:
         for name in ("seconds", "true_spans", "predicted_spans", "gold_spans"):
@@ -75,6 +79,7 @@ class Score:
         self.gender_total += other.gender_total
         for name in ("right", "total", "rule_right", "rule_total"):
             getattr(self, name).update(getattr(other, name))
+        self.errors += other.errors
 
 
 def _norm(name: str) -> str:
@@ -169,7 +174,7 @@ def _stages(path: Path, cast: list[Character] | None, gold_quotes: list[GoldQuot
     return book, attributed, rules, characters
 
 
-def score_novel(folder: Path, cast_from_gold: bool, gold_quotes: bool) -> Score:
+def score_novel(folder: Path, cast_from_gold: bool, gold_quotes: bool, errors: str = "") -> Score:
     started = time.perf_counter()
     text, gold_chars, _, quotes = load_gold(folder)
     _ = text
@@ -209,6 +214,8 @@ def score_novel(folder: Path, cast_from_gold: bool, gold_quotes: bool) -> Score:
         right = speaker is not None and bool(names[speaker] & q.speaker)
         score.total[q.kind] += 1
         score.right[q.kind] += right
+        if not right and errors in (q.kind, "all"):
+            score.errors.append(_error(folder.name, text, q, speaker, rules.get(best or -1)))
         if best is not None and best in rules:
             score.rule_total[rules[best]] += 1
             score.rule_right[rules[best]] += right
@@ -217,6 +224,19 @@ def score_novel(folder: Path, cast_from_gold: bool, gold_quotes: bool) -> Score:
             score.gender_right += speaker is not None and gender[speaker] is q.gender
     score.seconds = time.perf_counter() - started
     return score
+
+
+def _error(novel: str, text: str, q: GoldQuote, speaker: str | None, rule: str | None) -> str:
+    """One wrong quote for ``--errors``: where it is, who said it, what the tool said,
+    and its paragraph (the quote itself in [brackets])."""
+    a, b = q.spans[0][0], q.spans[-1][1]
+    start = max(text.rfind("\n\n", 0, a) + 2, a - 600)
+    end = text.find("\n\n", b)
+    end = min(end if end >= 0 else len(text), b + 600)
+    para = text[start:a] + "[" + text[a:b] + "]" + text[b:end]
+    gold = "/".join(sorted(q.speaker))
+    head = f"## {novel} @{a} {q.kind}: gold {gold!r}, got {speaker!r} by {rule}"
+    return head + "\n" + " ".join(para.split())
 
 
 def _cast_via_file(characters: list[Character]) -> list[Character]:
@@ -267,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cast-from-gold", action="store_true")
     parser.add_argument("--gold-quotes", action="store_true")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--errors", default="", help="print wrong quotes of this type")
     args = parser.parse_args(argv)
     folders = sorted(p for p in args.pdnc.iterdir() if (p / "quotation_info.csv").exists())
     if args.novels:
@@ -280,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
                 folders,
                 [args.cast_from_gold] * len(folders),
                 [args.gold_quotes] * len(folders),
+                [args.errors] * len(folders),
             )
         )
     total = Score("micro average")
@@ -290,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
         print(_row(s))
         total.add(s)
     print(_row(total))
+    for error in total.errors:
+        print("\n" + error)
     print(f"\nwall time {time.perf_counter() - started:.1f} s")
     print("\n| rule | quotes | precision |")
     print("|---|---|---|")

@@ -332,3 +332,67 @@ def test_thought_goes_to_the_point_of_view_character() -> None:
     segments = tuple(sorted([*kept, thought], key=lambda s: s.start))
     out = attribute(book, segments, (KAKASHI, SAKURA))
     assert [s.speaker for s in out if s.kind is Kind.THOUGHT] == ["Kakashi"]
+
+
+def test_name_before_the_verb_after_then_and_the() -> None:
+    # A clause opened by a capitalised "Then"/"And", a role written "the White Rabbit".
+    rabbit = Character("The White Rabbit", ("The Rabbit",), Gender.MALE)
+    alice = Character("Alice", (), Gender.FEMALE)
+    text = (
+        'Then Elizabeth said "So what is to be done?"\n\n'
+        'And Mr. Bennet clenched his fist and cried, "The idiot!"\n\n'
+        'Alice heard the Rabbit say, "A barrowful will do."'
+    )
+    assert speakers(text, ELIZABETH, MR_BENNET, rabbit, alice) == [
+        "Elizabeth",
+        "Mr. Bennet",
+        "The White Rabbit",
+    ]
+
+
+def test_what_someone_said_is_no_attribution() -> None:
+    text = (
+        '"Of course it is," said Elizabeth, who agreed to everything that Mr. Bennet '
+        'said; "there is a mine near here."'
+    )
+    assert speakers(text, ELIZABETH, MR_BENNET) == ["Elizabeth", "Elizabeth"]
+
+
+def test_the_one_told_or_asked_is_not_the_speaker() -> None:
+    text = '"It is lovely," Elizabeth told Mr. Bennet. "You must see it."'
+    assert speakers(text, ELIZABETH, MR_BENNET) == ["Elizabeth", "Elizabeth"]
+
+
+def test_second_quote_goes_on_in_the_first_voice_unless_led_into() -> None:
+    text = (
+        '"I did put it back," said Elizabeth quickly--pertly, Mr. Bennet thought. '
+        '"I am certain."\n\n'
+        '"Come," said Mr. Bennet; and Elizabeth answered, "I shall."'
+    )
+    assert speakers(text, ELIZABETH, MR_BENNET) == [
+        "Elizabeth",
+        "Elizabeth",
+        "Mr. Bennet",
+        "Elizabeth",
+    ]
+
+
+def test_put_in_and_participles_are_speech_verbs() -> None:
+    text = (
+        '"I am sure it is all right," put in Elizabeth.\n\n'
+        'Mr. Bennet ran into the street, shouting, "Do stop!"'
+    )
+    assert speakers(text, ELIZABETH, MR_BENNET) == ["Elizabeth", "Mr. Bennet"]
+
+
+def test_quote_named_as_someones_words() -> None:
+    text = (
+        '"You did it thoroughly," was Elizabeth\'s comment.\n\n'
+        '"What is to be done?" was Mr. Bennet s first exclamation.\n\n'
+        '"M--m--m!" from Elizabeth, who thought it amusing.'
+    )
+    assert rules_of(text, ELIZABETH, MR_BENNET) == [
+        ("Elizabeth", "explicit-after-possessive"),
+        ("Mr. Bennet", "explicit-after-possessive"),
+        ("Elizabeth", "explicit-after-possessive"),
+    ]

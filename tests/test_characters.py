@@ -151,7 +151,6 @@ def test_gender_from_the_subject_pronoun_not_the_first_pronoun() -> None:
     assert found["Kakashi"].gender is Gender.MALE
 
 
-
 def test_a_person_often_named_after_prepositions_is_still_a_person() -> None:
     # Short stories name people after "to" and "next to" often ("he'd come to
     # Jiraiya"); with pronouns around them they are people, not places.
@@ -166,3 +165,17 @@ def test_a_person_often_named_after_prepositions_is_still_a_person() -> None:
     found = {c.name: c for c in find_characters(book, segment(book))}
     assert {"Jiraiya", "Orochimaru", "Naruto", "Sasuke"} <= set(found)
     assert found["Jiraiya"].gender is Gender.MALE
+
+
+def test_a_month_that_is_a_listed_first_name_is_a_name_except_as_a_date() -> None:
+    cast = (Character("May Welland", (), Gender.FEMALE), Character("Newland Archer"))
+    text = (
+        "May smiled at Archer. They married in May. On May 5th it rained. "
+        '"May I come?" said Newland. He thought of May, and of the first of May.'
+    )
+    found = [text[m.start : m.end] for m in find_mentions(text, cast) if m.who == 0]
+    assert found == ["May", "May"]
+    assert [m.start for m in find_mentions(text, cast) if m.who == 0] == [
+        0,
+        text.index("of May,") + 3,
+    ]
