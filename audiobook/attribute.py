@@ -35,7 +35,15 @@ _ANY_VERB_AT = re.compile(rf"{_ADVERB}[a-z]{{3,}}ed\b\s*")
 _DETERMINER = re.compile(
     r"(?:the|a|an)\s+(?:(?!(?:to|at|of|in|on|with|for|from|by|and|but|who|that)\b)[a-z-]+\s+){0,2}"
 )
-_WORDS_OF = re.compile(r"(was|were|came|from)\s+")
+_WORDS_OF = re.compile(
+    r"(?:(?:was|were|had\s+been)|(?:(?:broke|burst|came)\s+(?:\w+ly\s+)?)?(from)|"
+    r"[Ii]t\s+was\s+(?:then\s+)?(?=\S+(?:\s+\S+){0,3}?\s+who\b))\s+"
+)
+# "Mary's declaration was, '…'", "May's eager voice broke out: '…'", "the voice of X".
+_SPEECH_NOUNS = (
+    r"(?:voice|reply|answer|words?|exclamation|remark|comment|question|cry|declaration|"
+    r"reproach|language|observation|retort|response|greeting|whisper)"
+)
 _TO_WHOM_VERBS = frozenset({"tell", "tells", "told", "ask", "asks", "asked"})
 _SUBJECT_PRONOUN = re.compile(r"(he|she|I|they|we)\b")
 _INDEFINITE = re.compile(
@@ -57,6 +65,8 @@ _SUBJECT_OPENER = re.compile(
 )
 _QUOTE_MARKS = "\"'“”‘’"
 _FIRST_PERSON_NARRATION = re.compile(r"\b(I|me|my)\b")
+_VERB_REACH = 7
+"""How many words may stand between a speech verb and the quote it leads into."""
 _WINDOW = 4000
 """How far back (in characters) a pronoun looks for the character it stands for."""
 
@@ -255,7 +265,8 @@ def _explicit_after(ctx: _Context, q: _Quote, limit: int) -> tuple[int | None, s
     if words_of:
         m = _mention_after_determiner(ctx, words_of.end(), limit)
         if m is not None and (
-            words_of.group(1) == "from" or re.match(r"(?:['’]| )s\b", text[m.end : m.end + 3])
+            words_of.group(1) == "from"
+            or re.match(r"(?:['’]| )s\b|\s+who\b", text[m.end : m.end + 5])
         ):
             return m.who, "explicit-after-possessive"
     verb = _VERB_AT.match(text, pos, limit) or _ANY_VERB_AT.match(text, pos, limit)
@@ -271,7 +282,9 @@ def _explicit_after(ctx: _Context, q: _Quote, limit: int) -> tuple[int | None, s
     m = _mention_after_determiner(ctx, pos, limit)
     end = m.end if m else re.compile(r"\w+").match(text, pos).end()  # type: ignore[union-attr]
     # "Emma, with a sigh, said" and "Mr. Knightley then said" are both common.
-    rest = re.compile(r"(?:,[^,\"“”]{0,40},)?\s+").match(text, end, limit)
+    rest = re.compile(r"(?:,[^,\"“”]{0,40},)?\s+(?:had\s+|was\s+(?=\w+ing\b))?").match(
+        text, end, limit
+    )
     # After a quote that ends its sentence ("Yes." Evie tittered), only a listed verb
     # says the name is the speaker's.
     open_end = text[max(q.seg.start, q.seg.end - 2) : q.seg.end].rstrip()[-1:] in (",", "-", "—")
@@ -331,10 +344,11 @@ def _explicit_before(ctx: _Context, start: int, end: int) -> tuple[int | None, s
     verbs = [
         v
         for v in re.finditer(rf"\b(?:{_VERB})\b", text[clause:end])
-        if len(re.findall(r"[A-Za-z'’]+", text[clause + v.end() : end])) <= 5
+        if len(re.findall(r"[A-Za-z'’]+", text[clause + v.end() : end])) <= _VERB_REACH
     ]
     if not verbs:
-        return None, ""
+        who = _words_of_before(ctx, clause, end)
+        return (who, "explicit-before-possessive") if who is not None else (None, "")
     v_start, v_end = clause + verbs[-1].start(), clause + verbs[-1].end()
     # Inverted: "said Elizabeth:" right before the quote; in "Anne told Marilla." and
     # "she asked Emma," the name after the verb is the one spoken to.
@@ -362,6 +376,14 @@ def _explicit_before(ctx: _Context, start: int, end: int) -> tuple[int | None, s
             who = ctx.resolve(pronoun, pos)
             if who is not None:
                 return who, "explicit-before-pronoun"
+    # "broken by Isabella, who in great spirits exclaimed": the relative clause's
+    # antecedent speaks (not in "Emma looked at Harriet, who blushed, and said").
+    relative = list(re.finditer(r",?\s+who\b", text[clause:v_start]))
+    if relative and not re.search(r"\band\s+$", text[clause:v_start]):
+        at = clause + relative[-1].start()
+        named = [m for m in ctx.mentions_in(clause, at) if m.end == at]
+        if named:
+            return named[0].who, "explicit-before-relative"
     who = _nearest_subject(ctx, clause, v_start)
     if who is not None:
         return who, "explicit-before"
@@ -369,6 +391,20 @@ def _explicit_before(ctx: _Context, start: int, end: int) -> tuple[int | None, s
     if subject is None:
         return None, ""
     return subject[0], "explicit-before"
+
+
+def _words_of_before(ctx: _Context, clause: int, end: int) -> int | None:
+    """``Mary's declaration was, "…"`` / ``the voice of Mr. Heelas bellowing. "…"``."""
+    text = ctx.text
+    for m in reversed(ctx.mentions_in(clause, end)):
+        if ctx.inside_quote(m.start):
+            continue
+        after = text[m.end : min(end, m.end + 40)]
+        if re.match(rf"(?:['’]| )s\s+(?:[a-z]+\s+){{0,2}}{_SPEECH_NOUNS}\b", after):
+            return m.who
+        if re.search(rf"\b{_SPEECH_NOUNS}\s+of\s+(?:the\s+)?$", text[clause : m.start]):
+            return m.who
+    return None
 
 
 def _continues(ctx: _Context, prev: _Quote, q: _Quote) -> bool:

@@ -26,6 +26,13 @@ FEMALE_TITLES = frozenset(
 )
 NEUTRAL_TITLES = frozenset("Dr Doctor Professor Prof Inspector Sergeant Rev Reverend Judge".split())
 TITLES = MALE_TITLES | FEMALE_TITLES | NEUTRAL_TITLES
+# Ranks that stand alone for a person ("said the Colonel", "Mademoiselle laughed");
+# Mr, Mrs, Miss, Sir, Lady and kin words do not.
+_BARE_TITLES = frozenset(
+    "Monsieur Captain Colonel General Major Count Baron Duke Prince King Signor Herr "
+    "Madame Mademoiselle Mme Mlle Countess Baroness Duchess Princess Queen Signora Frau "
+    "Doctor Professor Inspector Sergeant Judge".split()
+)
 
 # Japanese honorifics in fan fiction ("Kakashi-sensei", "Naruto-kun") are part of how a
 # character is addressed, not a different person.
@@ -178,6 +185,7 @@ def alias_forms(characters: tuple[Character, ...]) -> dict[str, tuple[int, ...]]
     """
     forms: dict[str, set[int]] = defaultdict(set)
     given: dict[str, set[int]] = defaultdict(set)
+    bare: dict[str, set[int]] = defaultdict(set)
     for i, character in enumerate(characters):
         for alias in (character.name, *character.aliases):
             alias = " ".join(alias.split())
@@ -192,6 +200,8 @@ def alias_forms(characters: tuple[Character, ...]) -> dict[str, tuple[int, ...]]
                 given[form].add(i)
             words = base.replace(".", ". ").split()
             titled = bool(words) and words[0].rstrip(".") in TITLES
+            if titled and words[0].rstrip(".") in _BARE_TITLES:
+                bare[words[0].rstrip(".")].add(i)
             if titled:
                 given[base.replace(".", "")].add(i)
                 given[re.sub(r"\b(Mr|Mrs|Ms|Dr|St)\b(?!\.)", r"\1.", base)].add(i)
@@ -203,6 +213,10 @@ def alias_forms(characters: tuple[Character, ...]) -> dict[str, tuple[int, ...]]
                     common = word in NOT_NAMES and not (word in MONTH_NAMES and word == words[0])
                     if word[:1].isupper() and not common and len(word) > 1:
                         forms[word].add(i)
+    # "said Mademoiselle", "the Colonel": a rank alone names the one character who has it.
+    for title, who in bare.items():
+        if len(who) == 1:
+            forms[title] |= who
     result = {form: tuple(sorted(who)) for form, who in given.items()}
     for form, who in forms.items():
         if form not in given:

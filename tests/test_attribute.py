@@ -396,3 +396,37 @@ def test_quote_named_as_someones_words() -> None:
         ("Mr. Bennet", "explicit-after-possessive"),
         ("Elizabeth", "explicit-after-possessive"),
     ]
+
+
+def test_the_antecedent_of_who_speaks() -> None:
+    text = (
+        "The silence was broken by Elizabeth, who in great spirits exclaimed, "
+        '"At last!"\n\n'
+        'Elizabeth looked at Mr. Bennet, who blushed, and said, "Well?"'
+    )
+    got = rules_of(text, ELIZABETH, MR_BENNET)
+    assert got[0] == ("Elizabeth", "explicit-before-relative")
+    assert got[1][0] == "Elizabeth"
+
+
+def test_speech_nouns_name_the_speaker() -> None:
+    text = (
+        'Mr. Bennet\'s declaration was, "I hate sending them."\n\n'
+        'Then came the voice of Elizabeth: "Dinner is served."\n\n'
+        '"Good Lord!" burst from Mr. Bennet.\n\n'
+        '"There is a later will." It was Elizabeth who spoke.'
+    )
+    assert speakers(text, ELIZABETH, MR_BENNET) == [
+        "Mr. Bennet",
+        "Elizabeth",
+        "Mr. Bennet",
+        "Elizabeth",
+    ]
+
+
+def test_speech_verb_after_an_auxiliary_and_a_longer_phrase() -> None:
+    text = (
+        '"Promise not to rush the door," Elizabeth was saying.\n\n'
+        'Then Mr. Bennet heard Elizabeth say, in a low voice to her sister, "Hush."'
+    )
+    assert speakers(text, ELIZABETH, MR_BENNET) == ["Elizabeth", "Elizabeth"]

@@ -179,3 +179,15 @@ def test_a_month_that_is_a_listed_first_name_is_a_name_except_as_a_date() -> Non
         0,
         text.index("of May,") + 3,
     ]
+
+
+def test_a_rank_alone_names_its_only_holder() -> None:
+    cast = (
+        Character("Mademoiselle Reisz", (), Gender.FEMALE),
+        Character("Colonel Brandon", (), Gender.MALE),
+        Character("Colonel Ducroix", (), Gender.MALE),
+    )
+    text = '"So," said Mademoiselle. The Colonel nodded.'
+    assert [(text[m.start : m.end], m.who) for m in find_mentions(text, cast)] == [
+        ("Mademoiselle", 0)
+    ]
