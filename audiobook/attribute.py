@@ -378,9 +378,9 @@ def _explicit_before(ctx: _Context, start: int, end: int) -> tuple[int | None, s
                 return who, "explicit-before-pronoun"
     # "broken by Isabella, who in great spirits exclaimed": the relative clause's
     # antecedent speaks (not in "Emma looked at Harriet, who blushed, and said").
-    relative = list(re.finditer(r",?\s+who\b", text[clause:v_start]))
-    if relative and not re.search(r"\band\s+$", text[clause:v_start]):
-        at = clause + relative[-1].start()
+    relatives = list(re.finditer(r",?\s+who\b", text[clause:v_start]))
+    if relatives and not re.search(r"\band\s+$", text[clause:v_start]):
+        at = clause + relatives[-1].start()
         named = [m for m in ctx.mentions_in(clause, at) if m.end == at]
         if named:
             return named[0].who, "explicit-before-relative"
