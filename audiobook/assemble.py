@@ -21,7 +21,6 @@ import signal
 import subprocess
 import tempfile
 import threading
-import wave
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -138,63 +137,132 @@ def build_timeline(
     return builder.finish(tail)
 
 
+CHUNK = 1 << 16
+"""Samples handled at a time: a clip of any length needs only a few chunks of memory."""
+
+
+def _first_loud(samples: np.ndarray, threshold: float, backwards: bool = False) -> int | None:
+    starts = range(0, len(samples), CHUNK)
+    for at in reversed(starts) if backwards else starts:
+        loud = np.flatnonzero(np.abs(samples[at : at + CHUNK].astype(np.int32)) > threshold)
+        if loud.size:
+            return at + int(loud[-1] if backwards else loud[0])
+    return None
+
+
 def trim_bounds(samples: np.ndarray, threshold_dbfs: float, keep: int) -> tuple[int, int]:
     """[start, end) of ``samples`` without edge silence, keeping ``keep`` samples each side.
 
     A clip with nothing above the threshold trims to nothing.
     """
     threshold = FULL_SCALE * 10 ** (threshold_dbfs / 20)
-    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > threshold)
-    if loud.size == 0:
+    first = _first_loud(samples, threshold)
+    if first is None:
         return 0, 0
-    return max(0, int(loud[0]) - keep), min(len(samples), int(loud[-1]) + 1 + keep)
+    last = _first_loud(samples, threshold, backwards=True)
+    assert last is not None
+    return max(0, first - keep), min(len(samples), last + 1 + keep)
+
+
+def gain(samples: np.ndarray, target_dbfs: float, peak_dbfs: float) -> float | None:
+    """The factor that brings ``samples`` to an RMS of ``target_dbfs`` with no peak above
+    ``peak_dbfs``; None for silence (nothing to scale)."""
+    squares, peak = 0.0, 0.0
+    for at in range(0, len(samples), CHUNK):
+        chunk = samples[at : at + CHUNK].astype(np.float64)
+        squares += float(np.dot(chunk, chunk))
+        peak = max(peak, float(np.max(np.abs(chunk))))
+    if squares == 0.0:
+        return None
+    rms = (squares / len(samples)) ** 0.5
+    gain_db = target_dbfs - 20 * np.log10(rms / FULL_SCALE)
+    gain_db = min(gain_db, peak_dbfs - 20 * np.log10(peak / FULL_SCALE))
+    return float(10 ** (gain_db / 20))
+
+
+def scaled_chunks(samples: np.ndarray, factor: float | None) -> Iterator[bytes]:
+    """``samples`` times ``factor``, rounded and clipped to 16 bits, as little-endian PCM."""
+    for at in range(0, len(samples), CHUNK):
+        chunk = samples[at : at + CHUNK]
+        if factor is not None:
+            scaled = np.round(chunk.astype(np.float64) * factor)
+            chunk = np.clip(scaled, -FULL_SCALE, FULL_SCALE - 1)
+        yield chunk.astype("<i2").tobytes()
 
 
 def level(samples: np.ndarray, target_dbfs: float, peak_dbfs: float) -> np.ndarray:
     """``samples`` scaled to an RMS of ``target_dbfs`` but with no peak above ``peak_dbfs``."""
-    if samples.size == 0:
-        return samples.astype(np.int16)
-    values = samples.astype(np.float64)
-    rms = float(np.sqrt(np.mean(values**2)))
-    peak = float(np.max(np.abs(values)))
-    if rms == 0.0:
-        return samples.astype(np.int16)
-    gain_db = target_dbfs - 20 * np.log10(rms / FULL_SCALE)
-    gain_db = min(gain_db, peak_dbfs - 20 * np.log10(peak / FULL_SCALE))
-    scaled = np.round(values * 10 ** (gain_db / 20))
-    return np.clip(scaled, -FULL_SCALE, FULL_SCALE - 1).astype(np.int16)
+    factor = gain(samples, target_dbfs, peak_dbfs)
+    return np.frombuffer(b"".join(scaled_chunks(samples, factor)), dtype="<i2")
+
+
+def _wav_layout(path: Path) -> tuple[tuple[int, int, int], int, int]:
+    """((channels, bytes per sample, rate), data offset, frames) from a WAV's RIFF chunks."""
+    with path.open("rb") as file:
+        size = os.fstat(file.fileno()).st_size
+        head = file.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:] != b"WAVE":
+            raise ValueError("not a RIFF WAVE file")
+        params = None
+        while True:
+            chunk = file.read(8)
+            if len(chunk) < 8:
+                raise ValueError("no data chunk")
+            name, length = chunk[:4], int.from_bytes(chunk[4:], "little")
+            if name == b"fmt ":
+                fmt = file.read(length)
+                channels = int.from_bytes(fmt[2:4], "little")
+                rate = int.from_bytes(fmt[4:8], "little")
+                params = (channels, int.from_bytes(fmt[14:16], "little") // 8, rate)
+                file.seek(length & 1, 1)
+            elif name == b"data":
+                if params is None:
+                    raise ValueError("data chunk before fmt chunk")
+                offset = file.tell()
+                frame = max(1, params[0] * params[1])
+                return params, offset, min(length, size - offset) // frame
+            else:
+                file.seek(length + (length & 1), 1)
 
 
 def load_clip(path: Path, sample_rate: int) -> np.ndarray:
-    """The samples of a clip's mono 16-bit WAV."""
+    """The samples of a clip's mono 16-bit WAV, mapped from the file, not read into memory."""
     try:
-        with wave.open(str(path), "rb") as wav:
-            params = (wav.getnchannels(), wav.getsampwidth(), wav.getframerate())
-            data = wav.readframes(wav.getnframes())
-    except (OSError, EOFError, wave.Error) as exc:
+        params, offset, frames = _wav_layout(path)
+        if params != (1, 2, sample_rate):
+            raise AssemblyError(
+                f"The clip {path} is {params[0]}-channel {8 * params[1]}-bit {params[2]} Hz "
+                f"audio, not mono 16-bit {sample_rate} Hz."
+            )
+        if frames == 0:
+            return np.zeros(0, dtype="<i2")
+        return np.memmap(path, dtype="<i2", mode="r", offset=offset, shape=(frames,))
+    except (OSError, ValueError) as exc:
         raise AssemblyError(
             f"The clip {path} cannot be read ({exc}); delete it to redo it."
         ) from exc
-    if params != (1, 2, sample_rate):
-        raise AssemblyError(
-            f"The clip {path} is {params[0]}-channel {8 * params[1]}-bit {params[2]} Hz audio, "
-            f"not mono 16-bit {sample_rate} Hz."
-        )
-    return np.frombuffer(data, dtype="<i2")
 
 
-def prepare_clip(path: Path, settings: AudioSettings) -> np.ndarray:
-    """A clip trimmed and levelled as it goes into the book."""
+def clip_pcm(path: Path, settings: AudioSettings) -> tuple[int, Iterator[bytes]]:
+    """A clip trimmed and levelled as it goes into the book: its length in samples and
+    its PCM, chunk by chunk."""
     samples = load_clip(path, settings.sample_rate)
     keep = ms_to_samples(settings.keep_edge_ms, settings.sample_rate)
     start, end = trim_bounds(samples, settings.silence_threshold_dbfs, keep)
-    return level(samples[start:end], settings.target_dbfs, settings.peak_dbfs)
+    body = samples[start:end]
+    factor = gain(body, settings.target_dbfs, settings.peak_dbfs)
+    return len(body), scaled_chunks(body, factor)
 
+
+def prepare_clip(path: Path, settings: AudioSettings) -> np.ndarray:
+    """A clip trimmed and levelled as it goes into the book, in one array."""
+    _, chunks = clip_pcm(path, settings)
+    return np.frombuffer(b"".join(chunks), dtype="<i2")
 
 
 # --- encoding ------------------------------------------------------------------
 
-PIECE_FORMAT = 1
+PIECE_FORMAT = 2
 """Part of every piece key: raise it when the way pieces are made changes."""
 
 
@@ -412,10 +480,11 @@ class _Encoder:
                 clip = self.clips.get()
                 if not isinstance(clip, Clip):
                     return  # cancelled
-                samples = prepare_clip(clip.path, self.settings)
+                length, pcm = clip_pcm(clip.path, self.settings)
                 stdin.write(bytes(2 * pause))
-                stdin.write(samples.astype("<i2", copy=False).tobytes())
-                self.lengths.append(len(samples))
+                for data in pcm:
+                    stdin.write(data)
+                self.lengths.append(length)
             if self.clips.get() is not _DONE:
                 return
             written = sum(self.run.pauses) + sum(self.lengths) + self.run.tail

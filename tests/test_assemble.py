@@ -164,6 +164,48 @@ def test_level_reaches_target_rms_but_never_exceeds_peak() -> None:
     assert peak == pytest.approx(32768 * 10 ** (-1 / 20), abs=1)
 
 
+@given(
+    st.lists(st.integers(-32768, 32767), max_size=60).map(lambda v: np.array(v, dtype=np.int16)),
+    st.integers(1, 8),
+)
+def test_chunked_trimming_and_levelling_equal_the_whole_array_arithmetic(
+    samples: np.ndarray, chunk: int
+) -> None:
+    threshold = 32768 * 10 ** (-30 / 20)
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > threshold)
+    whole = (0, 0) if loud.size == 0 else (max(0, loud[0] - 3), min(len(samples), loud[-1] + 4))
+    values = samples.astype(np.float64)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(assemble_module, "CHUNK", chunk)
+        assert trim_bounds(samples, -30.0, 3) == whole
+        levelled = level(samples, -20.0, -1.0)
+    if not values.any():
+        assert np.array_equal(levelled, samples)
+        return
+    rms, peak = np.sqrt(np.mean(values**2)), np.max(np.abs(values))
+    db = min(-20.0 - 20 * np.log10(rms / 32768), -1.0 - 20 * np.log10(peak / 32768))
+    expected = np.clip(np.round(values * 10 ** (db / 20)), -32768, 32767)
+    assert np.abs(levelled - expected).max() <= 1
+
+
+def test_clips_are_read_from_any_well_formed_wav(tmp_path: Path) -> None:
+    pcm = (np.arange(1000, dtype=np.int16) * 30).tobytes()
+    fmt = (1).to_bytes(2, "little") + (1).to_bytes(2, "little") + SAMPLE_RATE.to_bytes(4, "little")
+    fmt += (2 * SAMPLE_RATE).to_bytes(4, "little") + (2).to_bytes(2, "little")
+    fmt += (16).to_bytes(2, "little")
+    chunks = [(b"fmt ", fmt), (b"LIST", b"INFOabc"), (b"data", pcm)]
+    body = b"WAVE" + b"".join(
+        name + len(data).to_bytes(4, "little") + data + b"\0" * (len(data) & 1)
+        for name, data in chunks
+    )
+    path = tmp_path / "extra-chunks.wav"
+    path.write_bytes(b"RIFF" + len(body).to_bytes(4, "little") + body)
+    assert np.array_equal(assemble_module.load_clip(path, SAMPLE_RATE), np.frombuffer(pcm, "<i2"))
+    path.write_bytes(b"RIFF\0\0\0\0WAVEjunk")
+    with pytest.raises(AssemblyError, match=r"cannot be read .*delete it to redo it"):
+        assemble_module.load_clip(path, SAMPLE_RATE)
+
+
 # --- encoding ------------------------------------------------------------------
 
 
