@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -312,7 +313,14 @@ def preview(
         err.print(f"wrote {escape(str(path))}")
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    # `kill` and service managers stop a run as Ctrl-C does: workers and encoders are
+    # stopped, temporary files removed, and the next run resumes from the cache.
+    signal.signal(signal.SIGTERM, _stop)
     try:
         app()
     except KeyboardInterrupt:  # pragma: no cover - outside any command

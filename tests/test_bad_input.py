@@ -211,7 +211,7 @@ def test_a_20_mb_story_goes_through_the_text_stages_in_bounded_memory(tmp_path: 
 def test_paths_that_are_not_story_files(tmp_path: Path, cache: Path) -> None:
     folder = tmp_path / "folder"
     folder.mkdir()
-    refused(*generate(tmp_path, cache, folder), "is a directory")
+    refused(*generate(tmp_path, cache, folder), "no story files")
     refused(*generate(tmp_path, cache, tmp_path / "missing.txt"), "missing.txt does not exist")
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)

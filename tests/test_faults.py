@@ -151,7 +151,14 @@ def test_a_hanging_engine_call_is_timed_out_retried_then_named(
 # --- Ctrl-C --------------------------------------------------------------------
 
 
-def test_ctrl_c_stops_within_2_s_leaves_nothing_and_the_next_run_resumes(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("stop", "sent_to"),
+    [pytest.param(signal.SIGINT, "group", id="ctrl-c"), pytest.param(signal.SIGTERM, "process",
+                                                                     id="kill")],
+)
+def test_ctrl_c_stops_within_2_s_leaves_nothing_and_the_next_run_resumes(
+    tmp_path: Path, stop: signal.Signals, sent_to: str
+) -> None:
     story = write_story(tmp_path / "story.txt", chapters=1, paragraphs=40)
     out, cache = tmp_path / "out", tmp_path / "cache"
     run = cli("generate", str(story), "-o", str(out), "--engine", "fake", "--cache", str(cache),
@@ -163,7 +170,10 @@ def test_ctrl_c_stops_within_2_s_leaves_nothing_and_the_next_run_resumes(tmp_pat
     workers = children(run.pid)
     assert workers
 
-    os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    if sent_to == "group":
+        os.killpg(run.pid, stop)  # what Ctrl-C in a terminal does
+    else:
+        os.kill(run.pid, stop)  # what `kill` and service managers do
     sent = time.monotonic()
     _, stderr = run.communicate(timeout=30)
     assert time.monotonic() - sent <= 2.0
