@@ -450,22 +450,53 @@ def find_characters(book: Book, segments: tuple[Segment, ...]) -> tuple[Characte
         else:
             c = characters[who]
             characters[who] = replace(c, aliases=(*c.aliases, NARRATOR, "I"))
-    return tuple(characters + _roles(text, {c.name for c in characters}))
+    roles = _roles(text, {c.name for c in characters})
+    # "Gryphon" found as a name and "the Gryphon" as a role are one character, the role.
+    by_name = {c.name: c for c in characters}
+    for k, role in enumerate(roles):
+        same = by_name.get(role.name[4:])
+        if same is not None:
+            characters.remove(same)
+            roles[k] = replace(role, aliases=(*role.aliases, same.name, *same.aliases))
+    if roles:
+        # A role's gender, like a name's, from the pronouns that follow it.
+        everyone = tuple(characters + roles)
+        genders = guess_genders(text, everyone, find_mentions(text, everyone))
+        roles = [
+            replace(r, gender=g) for r, g in zip(roles, genders[len(characters) :], strict=True)
+        ]
+    return tuple(characters + roles)
 
 
+_ROLE_WORDS = r"([A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+)?)"
 _ROLE = re.compile(
-    rf"\b(?:(?:{_VERB_ALTERNATION})\s+the\s+([A-Z][a-z]+)\b|\bthe\s+([A-Z][a-z]+)\s+(?:\w+ly\s+)?(?:{_VERB_ALTERNATION})\b)"
+    rf"\b(?:(?:{_VERB_ALTERNATION})\s+the\s+{_ROLE_WORDS}\b|"
+    rf"\bthe\s+{_ROLE_WORDS}\s+(?:\w+ly\s+)?(?:{_VERB_ALTERNATION})\b)"
 )
 
 
 def _roles(text: str, taken: set[str]) -> list[Character]:
     """Unnamed speakers known by a capitalised role: "said the General", "the Baron
     cried". Two such attributions make a character."""
-    counts = Counter(m.group(1) or m.group(2) for m in _ROLE.finditer(text))
+    counts = Counter(" ".join((m.group(1) or m.group(2)).split()) for m in _ROLE.finditer(text))
+    kept = [
+        word
+        for word, n in counts.most_common()
+        if n >= 2 and word.split()[0] not in NOT_NAMES - TITLES and f"the {word}" not in taken
+    ]
     out = []
-    for word, n in counts.most_common():
-        if n >= 2 and word not in NOT_NAMES - TITLES and f"the {word}" not in taken:
-            out.append(Character(f"the {word}", (f"The {word}",), title_gender(word)))
+    for word in kept:
+        if " " not in word and any(w.endswith(" " + word) for w in kept):
+            continue  # "the Rabbit" is "the White Rabbit"
+        aliases = [f"The {word}"]
+        short = word.split()[-1]
+        if (
+            " " in word
+            and short in kept
+            and not any(w != word and w.endswith(" " + short) for w in kept)
+        ):
+            aliases += [f"the {short}", f"The {short}"]
+        out.append(Character(f"the {word}", tuple(aliases), title_gender(word.split()[0])))
     return out
 
 

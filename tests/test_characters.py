@@ -191,3 +191,19 @@ def test_a_rank_alone_names_its_only_holder() -> None:
     assert [(text[m.start : m.end], m.who) for m in find_mentions(text, cast)] == [
         ("Mademoiselle", 0)
     ]
+
+
+def test_roles_of_two_words_take_gender_from_pronouns_and_absorb_bare_names() -> None:
+    text = (
+        '"Late!" said the White Rabbit. He ran off.\n\n'
+        '"Too late," the White Rabbit cried, and he hid.\n\n'
+        '"Tea?" said the Hatter. He poured it. "More?" said the Hatter, and he smiled.\n\n'
+        "Gryphon sat up. Gryphon yawned. Gryphon slept, and he snored.\n\n"
+        '"Hm!" said the Gryphon. "Come on!" the Gryphon said.\n\n'
+        "The Rabbit ran. Alice followed the Rabbit, and she ran."
+    )
+    found = characters(text)
+    assert found["the White Rabbit"].gender is Gender.MALE
+    assert not {"Rabbit", "the Rabbit", "White Rabbit"} & set(found)  # one rabbit
+    assert found["the Hatter"].gender is Gender.MALE
+    assert "Gryphon" in found["the Gryphon"].aliases and "Gryphon" not in found
