@@ -293,6 +293,8 @@ def guess_genders(
             first = c.name.split()[0] if c.name.split() else ""
             if len(titles) == 1:
                 gender = titles.pop()
+            elif patronymic_gender(c.name.split()) is not Gender.UNKNOWN:
+                gender = patronymic_gender(c.name.split())
             elif weigh_pronouns(male[i], female[i], base) is not Gender.UNKNOWN:
                 gender = weigh_pronouns(male[i], female[i], base)
             elif first in MALE_NAMES:
@@ -528,6 +530,20 @@ def _name_hint(word: str) -> int:
     return 1000 if word in MALE_NAMES or word in FEMALE_NAMES else 0
 
 
+_MALE_PATRONYMIC = re.compile(r"[a-z](?:ovitch|evitch|ovich|evich|ovic|evic)$")
+_FEMALE_PATRONYMIC = re.compile(r"[a-z](?:ovna|evna|ichna)$")
+
+
+def patronymic_gender(words: Iterable[str]) -> Gender:
+    """Russian patronymics say the gender: Alexis Ivanovitch, Polina Alexandrovna."""
+    for word in words:
+        if _MALE_PATRONYMIC.search(word):
+            return Gender.MALE
+        if _FEMALE_PATRONYMIC.search(word):
+            return Gender.FEMALE
+    return Gender.UNKNOWN
+
+
 def _gender_of(entity: _Entity, extra: Iterable[_Entity], base: float) -> Gender:
     votes = title_gender(entity.title)
     if votes is not Gender.UNKNOWN:
@@ -537,6 +553,9 @@ def _gender_of(entity: _Entity, extra: Iterable[_Entity], base: float) -> Gender
     titles.pop(Gender.UNKNOWN, None)
     if titles:
         return titles.most_common(1)[0][0]
+    patronymic = {patronymic_gender(e.words) for e in group} - {Gender.UNKNOWN}
+    if len(patronymic) == 1:
+        return patronymic.pop()
     male = sum(e.male for e in group)
     female = sum(e.female for e in group)
     # A common first name counts as a few pronouns' worth.

@@ -207,3 +207,14 @@ def test_roles_of_two_words_take_gender_from_pronouns_and_absorb_bare_names() ->
     assert not {"Rabbit", "the Rabbit", "White Rabbit"} & set(found)  # one rabbit
     assert found["the Hatter"].gender is Gender.MALE
     assert "Gryphon" in found["the Gryphon"].aliases and "Gryphon" not in found
+
+
+def test_a_patronymic_gives_the_gender() -> None:
+    text = (
+        "Alexis Ivanovitch came in. Her book lay open. Alexis Ivanovitch sat by it.\n\n"
+        '"Alexis Ivanovitch!" called Polina Alexandrovna. Polina Alexandrovna waited, '
+        "and his answer came. Polina Alexandrovna smiled."
+    )
+    found = characters(text)
+    assert found["Alexis Ivanovitch"].gender is Gender.MALE
+    assert found["Polina Alexandrovna"].gender is Gender.FEMALE
