@@ -244,16 +244,55 @@ def find_mentions(text: str, characters: tuple[Character, ...]) -> list[Mention]
         if m.group(1) not in MONTH_NAMES or not _month_at(text, m.start(), m.end())
     ]
     counts = Counter(who[0] for _, _, who in matches if len(who) == 1)
-    last_seen: dict[int, int] = {}
+    # A character the text also calls by a short name of their own ("Hayter" for
+    # Charles Hayter, "Sir John") is written in full when meant; a first name shared
+    # with one who has no such name ("Charles" for Charles Musgrove) is that other one's.
+    own_word = {who[0] for s, e, who in matches if len(who) == 1 and _is_short(text[s:e])}
+    first_names = _first_names(characters)
     mentions = []
+    last_seen: dict[int, int] = {}
     for start, end, who in matches:
         if len(who) == 1:
             chosen = who[0]
         else:
-            chosen = max(who, key=lambda c: (last_seen.get(c, -1), counts[c]))
+            form = " ".join(text[start:end].split())
+            firsts = [c for c in who if form in first_names[c]]
+            # ... unless that one is hardly in the book (Robert Prentiss, named once,
+            # is not the "Robert" of a novel about Robert Cohn).
+            most = max((counts[c] for c in firsts), default=0)
+            default = (
+                {c for c in firsts if c not in own_word and counts[c] * 10 >= most}
+                if len(firsts) >= 2
+                else set()
+            )
+            chosen = max(who, key=lambda c: (c in default, last_seen.get(c, -1), counts[c]))
         last_seen[chosen] = start
         mentions.append(Mention(start, end, chosen))
     return mentions
+
+
+def _is_short(form: str) -> bool:
+    """One word, after any title: "Hayter", "Sir John", "Mr. Dashwood"."""
+    words = form.replace(".", ". ").split()
+    if words and words[0].rstrip(".") in TITLES:
+        words = words[1:]
+    return len(words) == 1
+
+
+def _first_names(characters: tuple[Character, ...]) -> list[set[str]]:
+    """Each character's first names: the first word of a name of two words or more,
+    after any title ("Charles" of "Charles Musgrove", "John" of "Sir John Middleton")."""
+    out: list[set[str]] = []
+    for c in characters:
+        names = set()
+        for alias in (c.name, *c.aliases):
+            words = _strip_honorific(" ".join(alias.split())).replace(".", ". ").split()
+            if words and words[0].rstrip(".") in TITLES:
+                words = words[1:]
+            if len(words) >= 2:
+                names.add(words[0])
+        out.append(names)
+    return out
 
 
 def _month_at(text: str, start: int, end: int) -> bool:

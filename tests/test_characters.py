@@ -218,3 +218,26 @@ def test_a_patronymic_gives_the_gender() -> None:
     found = characters(text)
     assert found["Alexis Ivanovitch"].gender is Gender.MALE
     assert found["Polina Alexandrovna"].gender is Gender.FEMALE
+
+
+def test_shared_first_name_is_the_one_without_a_short_name_of_their_own() -> None:
+    # Charles Hayter is "Hayter" when short; a bare "Charles" is Charles Musgrove even
+    # right after Charles Hayter was named.
+    cast = (Character("Charles Hayter", ("Hayter",)), Character("Charles Musgrove"))
+    text = (
+        "Charles Musgrove went out. Hayter stayed. Charles Hayter read, and Hayter "
+        'smiled. "No," said Charles.'
+    )
+    found = [(text[m.start : m.end], m.who) for m in find_mentions(text, cast)]
+    assert found[-1] == ("Charles", 1)
+
+
+def test_shared_first_name_of_someone_hardly_named_goes_by_recency() -> None:
+    # Robert Prentiss, named once, is not the "Robert" of a story about Robert Cohn.
+    cast = (Character("Robert Cohn", ("Cohn",)), Character("Robert Prentiss"))
+    text = "Cohn sat. " * 12 + 'Robert Cohn rose. Robert Prentiss came. "Hello," said Robert.'
+    found = [(text[m.start : m.end], m.who) for m in find_mentions(text, cast)]
+    assert found[-1] == ("Robert", 1)
+    text = "Cohn sat. " * 12 + 'Robert Prentiss came. Robert Cohn rose. "Hello," said Robert.'
+    found = [(text[m.start : m.end], m.who) for m in find_mentions(text, cast)]
+    assert found[-1] == ("Robert", 0)
