@@ -170,8 +170,10 @@ def gain(samples: np.ndarray, target_dbfs: float, peak_dbfs: float) -> float | N
     squares, peak = 0.0, 0.0
     for at in range(0, len(samples), CHUNK):
         chunk = samples[at : at + CHUNK].astype(np.float64)
-        squares += float(np.dot(chunk, chunk))
         peak = max(peak, float(np.max(np.abs(chunk))))
+        # Not np.dot: BLAS runs long dot products on threads that spin, costing more
+        # CPU than the product itself on a busy machine.
+        squares += float(np.square(chunk, out=chunk).sum())
     if squares == 0.0:
         return None
     rms = (squares / len(samples)) ** 0.5
