@@ -27,5 +27,8 @@ lint: install
 bench-attribution: install
 	$(BIN)/python benchmarks/attribution.py ../shared/data/pdnc
 
+bench-speed: install
+	$(BIN)/python benchmarks/speed.py ../shared/data/pdnc
+
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache

@@ -95,7 +95,7 @@ def generate(
     encoding: EncodingOpt = None,
     read_notes: NotesOpt = False,
     cache: Annotated[
-        Path | None, typer.Option("--cache", help="Clip cache folder.")
+        Path | None, typer.Option("--cache", help="Cache folder (clips and encoded chapters).")
     ] = None,
     lexicon: LexiconOpt = None,
     narrator: NarratorOpt = None,
@@ -304,7 +304,9 @@ def preview(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="MP3 file.")] = None,
     voices: VoicesOpt = None,
     engine: EngineOpt = "pyttsx3",
-    cache: Annotated[Path | None, typer.Option("--cache", help="Clip cache folder.")] = None,
+    cache: Annotated[
+        Path | None, typer.Option("--cache", help="Cache folder (clips and encoded chapters).")
+    ] = None,
 ) -> None:
     """Speak a short sample with one profile, to audition it."""
     config = _config(voices_dir=voices, engine=engine, cache_dir=cache)
