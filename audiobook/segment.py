@@ -119,6 +119,12 @@ _CONTEXT = 60
 _HEADING_LINES = re.compile(r"\S(?:.|\n(?![ \t]*\n))*")
 _MAX_HOLES = 1000
 _DASH_RUN = re.compile(f"[{DASHES}]+")
+# Texts whose nested quote marks were turned into spaces: "he came up, with  What is
+# that?  And now" once read "with 'What is that?' And now". A lost mark leaves one space
+# too many where it stood; a run of spaces (or a space beside a line break) is a trace.
+_SPACE_RUN = re.compile(r" +\n? *|\n +")
+_SENTENCE_SPACES = {n: re.compile(rf"(?<=[a-z])[.!?] {{{n}}}(?=[A-Z])") for n in (1, 2)}
+_MIN_LOST_MARKS = 10
 
 
 @dataclass(frozen=True)
@@ -346,14 +352,30 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 def _pieces(
-    text: str, start: int, end: int, quotes: list[_Quote], kinds: list[Kind]
+    text: str,
+    start: int,
+    end: int,
+    quotes: list[_Quote],
+    kinds: list[Kind],
+    lost: bool = False,
+    story: bool = False,
 ) -> Iterator[tuple[int, int, Kind]]:
-    """(start, end, kind) of narration and quotes, marks left out."""
+    """(start, end, kind) of narration and quotes, marks left out.
+
+    In a text that ``lost`` its inner quote marks, the quotes a speaker quotes while
+    telling a story over several paragraphs (``story``) are read by the narrator, as
+    PDNC marks them. (In a one-paragraph speech an inner quote stays with the speech:
+    PDNC novels disagree there.)
+    """
     cursor = start
     for quote, kind in zip(quotes, kinds, strict=True):
         yield cursor, quote.outer_start, Kind.NARRATION
         inner = quote.start
-        for a, b in _stage_directions(text, quote):
+        holes = list(_stage_directions(text, quote))
+        if lost and story and quote.family == "double":
+            nested = _nested_lost(text, quote.start, quote.end, quote.open_at_end)
+            holes = _merged(holes + nested)
+        for a, b in holes:
             yield inner, a, _worded(text, inner, a, kind)
             yield a, b, Kind.NARRATION
             inner = b
@@ -364,6 +386,67 @@ def _pieces(
 
 def _worded(text: str, start: int, end: int, kind: Kind) -> Kind:
     return kind if any(c.isalnum() for c in text[start:end]) else Kind.NARRATION
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _marks_lost(text: str) -> bool:
+    """Whether the text's spare spaces are traces of lost quote marks: its apostrophes
+    are spaces too ("don t", "I m"), double spaces are common, yet sentences are parted
+    by one space (a text that parts them by two, as typists did, is left alone)."""
+    if text.count("  ") < _MIN_LOST_MARKS:
+        return False
+    spaced = text.count("n t ") + text.count(" I m ")
+    kept = sum(text.count(c) for c in ("n't", "n’t", "I'm", "I’m"))
+    if spaced < _MIN_LOST_MARKS or spaced < 10 * kept:
+        return False
+    two = len(_SENTENCE_SPACES[2].findall(text))
+    return two * 10 <= len(_SENTENCE_SPACES[1].findall(text))
+
+
+def _nested_lost(text: str, start: int, end: int, open_end: bool) -> list[tuple[int, int]]:
+    """Quotes inside the speech ``text[start:end]`` whose marks were lost to spaces: "I
+    said,  Wait!  and he" is "I said, 'Wait!' and he". Each spare space is a mark; they
+    open and close in turn. A spare space between two lowercase words is a lost
+    apostrophe ("the boys  hats", "o  the"), not a mark. When the marks do not pair up,
+    nothing is taken, unless the speech runs on into the next paragraph (``open_end``),
+    where the last inner quote may run on too."""
+    runs: list[tuple[int, int, int]] = []
+    for m in _SPACE_RUN.finditer(text, start, end):
+        a, b = m.span()
+        before, newline, after = m.group().partition("\n")
+        inside = a > start and b < end
+        if newline:
+            if len(after) > 1:
+                continue  # an indented line
+            marks = len(before) + len(after)
+        else:
+            marks = len(before) - (1 if inside else 0)
+        if marks and not (inside and text[a - 1].islower() and text[b].islower()):
+            runs.append((a, b, marks))
+    if sum(k for _, _, k in runs) % 2 and not open_end:
+        return []
+    out: list[tuple[int, int]] = []
+    opened: int | None = None
+    for a, b, marks in runs:
+        for _ in range(marks):
+            if opened is None:
+                opened = b
+            else:
+                if opened < a:
+                    out.append((opened, a))
+                opened = None
+    if opened is not None and opened < end:
+        out.append((opened, end))  # a quote in a story runs on into the next paragraph
+    return out
 
 
 def _stage_directions(text: str, quote: _Quote) -> Iterator[tuple[int, int]]:
@@ -404,6 +487,7 @@ def segment(book: Book, read_notes: bool = False) -> tuple[Segment, ...]:
     doubles = sum(q.family == "double" for qs in found for q in qs)
     singles = sum(q.family == "single" for qs in found for q in qs)
     double_style = doubles >= 3 and doubles >= 2 * singles
+    lost = _marks_lost(text)
 
     units: list[tuple[int, int, Kind, str | None, int | None]] = []
     for m in book.matter:
@@ -433,10 +517,13 @@ def segment(book: Book, read_notes: bool = False) -> tuple[Segment, ...]:
             continue
         quotes = [] if para in letters else _without_terms(text, start, end, found[para])
         kinds = [_kind(text, q, start, end, double_style) for q in quotes]
+        story = False
         if carried and quotes and (quotes[0].outer_start, quotes[0].family) == (start, carried[0]):
             kinds[0] = carried[1]  # a quote running on from the previous paragraph keeps its kind
+            story = True
         carried = (quotes[-1].family, kinds[-1]) if quotes and quotes[-1].open_at_end else None
-        for s, e, k in _pieces(text, start, end, quotes, kinds):
+        story = story or carried is not None
+        for s, e, k in _pieces(text, start, end, quotes, kinds, lost, story):
             if (span := _trimmed(text, s, e)) is not None:
                 out.append(Segment(k, *span, chapter, scene, number))
     return tuple(out)

@@ -404,3 +404,64 @@ def test_letters_need_strong_evidence(text: str, expected: list[tuple[Kind, str]
 )
 def test_unspoken_words_are_narration(text: str, expected: list[tuple[Kind, str]]) -> None:
     assert spoken(text) == expected
+
+
+# A text whose apostrophes and inner quote marks were turned into spaces ("didn t"),
+# with double spaces where a mark stood and one space between sentences.
+LOST = "Ann wasn t sure. She didn t know. It was late. The  boys  names were odd.\n\n" * 5
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A story over paragraphs: inner quotes alternate with the teller's words.
+        (
+            '"I went up to the  boys  gate.  Who are you?  said I.  A friend,  said he,'
+            ' and off he ran.\n\n"That was all."',
+            [
+                (D, "I went up to the  boys  gate."),
+                (N, "Who are you?"),
+                (D, "said I."),
+                (N, "A friend,"),
+                (D, "said he, and off he ran."),
+                (D, "That was all."),
+            ],
+        ),
+        # A story told over paragraphs: an inner quote may run on to the paragraph's end.
+        (
+            '"We waited all night. At dawn the captain came in.  Pack up, lads.\n\n'
+            '"And so we did."',
+            [
+                (D, "We waited all night. At dawn the captain came in."),
+                (N, "Pack up, lads."),
+                (D, "And so we did."),
+            ],
+        ),
+        # An inner quote in a one-paragraph speech stays with the speech.
+        (
+            '"She only said  Not now,  and left."',
+            [(D, "She only said  Not now,  and left.")],
+        ),
+        # Marks that do not pair up take nothing.
+        (
+            '"We came to the gate.\n\n"I said,  Wait,  said he,  and the rest."',
+            [(D, "We came to the gate."), (D, "I said,  Wait,  said he,  and the rest.")],
+        ),
+    ],
+)
+def test_lost_inner_quote_marks_are_recovered(text: str, expected: list[tuple[Kind, str]]) -> None:
+    got = spoken(LOST + text)
+    assert got[-len(expected) :] == expected
+
+
+@pytest.mark.parametrize(
+    "filler",
+    [
+        "Ann wasn't sure. She didn't know the boys' names.\n\n" * 5,
+        # Sentences parted by two spaces, as typists did.
+        "Ann wasn t sure.  She didn t know.  It was late.\n\n" * 5,
+    ],
+)
+def test_double_spaces_are_not_lost_marks_in_other_texts(filler: str) -> None:
+    text = '"I went up.  Who are you?  said I.  A friend,  said he, and off he ran.\n\n"Yes."'
+    assert spoken(filler + text)[-2:] == [(D, text[1:-8]), (D, "Yes.")]
