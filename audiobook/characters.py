@@ -170,8 +170,12 @@ def _variants(alias: str, role: bool = False) -> set[str]:
     if lowered and lowered[0] != words[0]:
         out.add(" ".join([words[0], *lowered[1:]]))
     out = {v for v in out if any(c.isupper() for c in v)}
-    if role and len(words) >= 2 and words[0] in ("The", "A", "An"):
-        out.add(alias.lower())
+    if role and len(words) >= 2 and words[0] in ("The", "A", "An", "His", "Her"):
+        # "The drummer" opening a sentence; "His Valet" is "the valet" in the text.
+        rest = " ".join(words[1:]).lower()
+        heads = {words[0]} | ({"The"} if words[0] in ("His", "Her") else set())
+        for head in heads:
+            out |= {f"{head} {rest}", f"{head.lower()} {rest}"}
     return out
 
 

@@ -241,3 +241,17 @@ def test_shared_first_name_of_someone_hardly_named_goes_by_recency() -> None:
     text = "Cohn sat. " * 12 + 'Robert Prentiss came. Robert Cohn rose. "Hello," said Robert.'
     found = [(text[m.start : m.end], m.who) for m in find_mentions(text, cast)]
     assert found[-1] == ("Robert", 0)
+
+
+def test_roles_match_at_a_sentence_start_and_through_a_possessive() -> None:
+    cast = (
+        Character("The Drummer", (), Gender.MALE),
+        Character("His Valet", (), Gender.MALE),
+        Character("The Painter"),  # unknown gender: may describe someone named
+    )
+    text = 'The drummer shouted. "Sir," said the valet, and his valet bowed to the painter.'
+    assert [(text[m.start : m.end], m.who) for m in find_mentions(text, cast)] == [
+        ("The drummer", 0),
+        ("the valet", 1),
+        ("his valet", 1),
+    ]
