@@ -414,7 +414,15 @@ def _continues(ctx: _Context, prev: _Quote, q: _Quote) -> bool:
     if prev.rule is None or not prev.rule.startswith("explicit-after"):
         return False
     between = ctx.text[prev.seg.end : q.seg.start].strip(_QUOTE_MARKS + " \t\n")
-    return not (_LEAD_IN_END.search(between) or re.search(rf"\b(?:{_VERB})$", between))
+    if re.search(rf"\b(?:{_VERB})$", between):
+        return False
+    # "exclaimed Mrs. Hilbery, as he finished, "…"": a clause after the attribution
+    # leads nowhere new; a second speech verb ("… and Emma cried, "…"") or a new
+    # sentence or clause ("; and Elizabeth's reply was, "…"") may.
+    if not _LEAD_IN_END.search(between):
+        return True
+    single = len(re.findall(rf"\b(?:{_VERB})\b", between)) <= 1
+    return single and not (re.search(r"[;:]|\band\b", between) or _SENTENCE_END.search(between))
 
 
 def _nearest_subject(ctx: _Context, start: int, end: int) -> int | None:

@@ -430,3 +430,15 @@ def test_speech_verb_after_an_auxiliary_and_a_longer_phrase() -> None:
         'Then Mr. Bennet heard Elizabeth say, in a low voice to her sister, "Hush."'
     )
     assert speakers(text, ELIZABETH, MR_BENNET) == ["Elizabeth", "Elizabeth"]
+
+
+def test_a_clause_after_the_attribution_does_not_lead_into_the_next_part() -> None:
+    # "as he finished," ends on a comma but is about the listener: the quote goes on.
+    text = (
+        "Mr. Bennet read the letter aloud.\n\n"
+        '"Oh, Mr. Bennet," exclaimed Mrs. Bennet, as he finished, "how shocking!"'
+    )
+    assert speakers(text, MR_BENNET, MRS_BENNET) == ["Mrs. Bennet", "Mrs. Bennet"]
+    # A new clause with its own speaker does lead in.
+    text = '"Well," said Mrs. Bennet; and Mr. Bennet\'s reply was, "Very well."'
+    assert speakers(text, MR_BENNET, MRS_BENNET) == ["Mrs. Bennet", "Mr. Bennet"]
