@@ -28,7 +28,9 @@ UNKNOWN = -1
 _VERB = "|".join(sorted(SPEECH_VERBS, key=len, reverse=True))
 _ADVERB = r"(?:\w+ly\s+|again\s+|then\s+|now\s+|at\s+last\s+|at\s+once\s+)?"
 _OPENING = re.compile(r"[\s\"'“”‘’,.!?;:—–\-…]*")
-_VERB_AT = re.compile(rf"{_ADVERB}(?:put\s+in|{_VERB})\b(?:\s+(?:out|on|up|back))?\s*")
+_VERB_AT = re.compile(
+    rf"{_ADVERB}(?:(?:put|broke|struck|cut|chimed)\s+in|{_VERB})\b(?:\s+(?:out|on|up|back))?\s*"
+)
 # Verbs the list lacks ("flashed Anne", "Mrs. Seal apologized"): a past tense right
 # after a quote and next to a name is as good as "said".
 _ANY_VERB_AT = re.compile(rf"{_ADVERB}[a-z]{{3,}}ed\b\s*")
@@ -338,6 +340,9 @@ def _explicit_before(ctx: _Context, start: int, end: int) -> tuple[int | None, s
     text = ctx.text
     while end > start and text[end - 1] in _QUOTE_MARKS + " \t\n":
         end -= 1
+    # '"…" Elinor, rejoiced …, said': the narration opens after the closing mark.
+    while start < end and text[start] in _QUOTE_MARKS + " \t\n":
+        start += 1
     if end <= start:
         return None, ""
     clause = _last_clause(ctx, start, end)

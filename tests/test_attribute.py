@@ -442,3 +442,16 @@ def test_a_clause_after_the_attribution_does_not_lead_into_the_next_part() -> No
     # A new clause with its own speaker does lead in.
     text = '"Well," said Mrs. Bennet; and Mr. Bennet\'s reply was, "Very well."'
     assert speakers(text, MR_BENNET, MRS_BENNET) == ["Mrs. Bennet", "Mr. Bennet"]
+
+
+def test_broke_in_names_the_speaker_after_the_quote() -> None:
+    text = '"Lizzy," said Mrs. Bennet.\n\n"Not now, my dear," broke in Mr. Bennet, smiling.'
+    assert speakers(text, ELIZABETH, MR_BENNET, MRS_BENNET)[1] == "Mr. Bennet"
+
+
+def test_narration_after_a_quote_in_the_same_paragraph_opens_with_its_subject() -> None:
+    text = (
+        'Elizabeth cried, "He was here." Mrs. Bennet, rejoiced to be assured of his being '
+        'in London, now ventured to say, "He will call again."'
+    )
+    assert speakers(text, ELIZABETH, MRS_BENNET) == ["Elizabeth", "Mrs. Bennet"]
