@@ -190,6 +190,7 @@ def alias_forms(characters: tuple[Character, ...]) -> dict[str, tuple[int, ...]]
     forms: dict[str, set[int]] = defaultdict(set)
     given: dict[str, set[int]] = defaultdict(set)
     bare: dict[str, set[int]] = defaultdict(set)
+    titled_last: dict[tuple[str, str], set[int]] = defaultdict(set)
     for i, character in enumerate(characters):
         for alias in (character.name, *character.aliases):
             alias = " ".join(alias.split())
@@ -209,6 +210,11 @@ def alias_forms(characters: tuple[Character, ...]) -> dict[str, tuple[int, ...]]
             if titled:
                 given[base.replace(".", "")].add(i)
                 given[re.sub(r"\b(Mr|Mrs|Ms|Dr|St)\b(?!\.)", r"\1.", base)].add(i)
+                if len(words) >= 3 and words[-1][:1].isupper():
+                    # "Miss Lucilla Harris" is also "Miss Harris".
+                    short = f"{words[0]} {words[-1]}"
+                    titled_last[short, words[-1]].add(i)
+                    titled_last[short.replace(".", ""), words[-1]].add(i)
                 words = words[1:]
             if len(words) >= 2 or (titled and words):
                 for word in {words[0], words[-1]} if len(words) >= 2 else {words[-1]}:
@@ -224,6 +230,11 @@ def alias_forms(characters: tuple[Character, ...]) -> dict[str, tuple[int, ...]]
     result = {form: tuple(sorted(who)) for form, who in given.items()}
     for form, who in forms.items():
         if form not in given:
+            result[form] = tuple(sorted(who))
+    # ... unless the family name alone is someone else's ("Mr. Cavendish" is John
+    # Cavendish's when he is "Cavendish", not Mr. Lawrence Cavendish's).
+    for (form, last), who in titled_last.items():
+        if form not in result and result.get(last, tuple(who)) == tuple(sorted(who)):
             result[form] = tuple(sorted(who))
     return result
 

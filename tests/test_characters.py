@@ -255,3 +255,15 @@ def test_roles_match_at_a_sentence_start_and_through_a_possessive() -> None:
         ("the valet", 1),
         ("his valet", 1),
     ]
+
+
+def test_title_and_family_name_of_a_titled_full_name() -> None:
+    cast = (
+        Character("Miss Lucilla Harris"),
+        Character("John Cavendish", ("Cavendish",)),
+        Character("Mr. Lawrence Cavendish"),
+    )
+    forms = alias_forms(cast)
+    assert forms["Miss Harris"] == (0,)
+    # The family name alone is John's, so "Mr. Cavendish" is not Lawrence's.
+    assert "Mr. Cavendish" not in forms and forms["Cavendish"] == (1,)
