@@ -37,6 +37,11 @@ _ANY_VERB_AT = re.compile(rf"{_ADVERB}[a-z]{{3,}}ed\b\s*")
 _DETERMINER = re.compile(
     r"(?:the|a|an)\s+(?:(?!(?:to|at|of|in|on|with|for|from|by|and|but|who|that)\b)[a-z-]+\s+){0,2}"
 )
+_ADJECTIVE = re.compile(
+    r"(?!(?:to|at|of|in|on|with|for|from|by|and|but|who|that|his|her|their|my|your|our|its|"
+    r"him|them|me|us|you|not|so|as|then|now|again|once|it|this|these|those|nothing)\b)"
+    r"[a-z]{3,}\s+(?=[A-Z])"
+)
 _WORDS_OF = re.compile(
     r"(?:(?:was|were|had\s+been)|(?:(?:broke|burst|came)\s+(?:\w+ly\s+)?)?(from)|"
     r"[Ii]t\s+was\s+(?:then\s+)?(?=\S+(?:\s+\S+){0,3}?\s+who\b))\s+"
@@ -313,6 +318,12 @@ def _name_or_pronoun(ctx: _Context, pos: int, limit: int, any_verb: bool = False
     m = _mention_after_determiner(ctx, pos, limit)
     if m is not None:
         return m.who
+    if not any_verb:
+        # "stammered unhappy Matthew", "remarked skeptical Anne": one adjective first.
+        adjective = _ADJECTIVE.match(ctx.text, pos, limit)
+        m = ctx.mention_at(adjective.end()) if adjective else None
+        if m is not None and m.end <= limit:
+            return m.who
     if any_verb:
         # An unlisted verb ("flashed Anne") counts only before a name or pronoun.
         pronoun = re.compile(r"(he|she)\b").match(ctx.text, pos, limit)
@@ -372,7 +383,11 @@ def _explicit_before(ctx: _Context, start: int, end: int) -> tuple[int | None, s
             relative = re.search(
                 r"\b(that|which|what|whatever)\s+(?:the\s+)?$", text[clause : ending[0].start]
             )
-            if relative:
+            # "so eagerly that the Gryphon said" is a result, not "all that Alice said".
+            if relative and not re.search(
+                r"\b(?:so|such)\b(?:\s+[\w-]+){0,3}\s+that\s+(?:the\s+)?$",
+                text[clause : ending[0].start],
+            ):
                 return None, ""
             return ending[0].who, "explicit-before-adjacent"
         word = near.group(1).lower()

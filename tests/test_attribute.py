@@ -455,3 +455,19 @@ def test_narration_after_a_quote_in_the_same_paragraph_opens_with_its_subject() 
         'in London, now ventured to say, "He will call again."'
     )
     assert speakers(text, ELIZABETH, MRS_BENNET) == ["Elizabeth", "Mrs. Bennet"]
+
+
+def test_an_adjective_may_stand_between_the_verb_and_the_name() -> None:
+    text = '"Lizzy," said Mrs. Bennet.\n\n"Oh, certainly," stammered unhappy Mr. Bennet.'
+    assert speakers(text, ELIZABETH, MR_BENNET, MRS_BENNET)[1] == "Mr. Bennet"
+    # "told her Mr. Bennet…" is no adjective.
+    text = '"Lizzy," said Mrs. Bennet.\n\n"Yes," said to Mr. Bennet his wife.'
+    assert speakers(text, ELIZABETH, MR_BENNET, MRS_BENNET)[1] != "Mr. Bennet"
+
+
+def test_so_that_before_the_speaker_is_a_result_not_a_relative() -> None:
+    text = (
+        '"A song, please," Elizabeth replied, so eagerly that Mr. Bennet said, in a '
+        'rather offended tone, "No accounting for tastes!"'
+    )
+    assert speakers(text, ELIZABETH, MR_BENNET) == ["Elizabeth", "Mr. Bennet"]
