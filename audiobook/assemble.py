@@ -1,12 +1,12 @@
-"""Utterances -> one cached MP3 piece per chapter, and the Timeline (marks and cues, in samples).
+"""Utterances -> one cached MP3 piece per chapter (or part of a long one), and the Timeline.
 
 Each clip is trimmed of the engine's edge silence, brought to a common loudness and
-streamed, after its pause, into its chapter's ffmpeg encoder; an encoder holds one
-clip in memory at a time. Chapters are encoded side by side (one encoder per core),
-and each chapter's MP3 is cached under a key made of its clips, pauses and the audio
-settings: a changed voice re-encodes only the chapters it speaks in, and a chapter
-already encoded needs none of its clips. ``mp3.join`` makes one stream of the
-pieces. The timeline arithmetic is pure (``TimelineBuilder``, ``build_timeline``).
+streamed, after its pause, into its piece's ffmpeg encoder, a chunk at a time.
+Pieces are encoded side by side (one encoder per core), and each piece's MP3 is
+cached under a key made of its clips, pauses and the audio settings: a changed
+voice re-encodes only the pieces it speaks in, and a piece already encoded needs
+none of its clips. ``mp3.join`` makes one stream of the pieces. The timeline (marks
+and cues, in samples) is pure arithmetic (``TimelineBuilder``, ``build_timeline``).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from typing import IO, Protocol
 import numpy as np
 
 from audiobook import tools
-from audiobook.config import AudioSettings, Pauses
+from audiobook.config import SAMPLE_RATE, AudioSettings, Pauses
 from audiobook.errors import AssemblyError, os_reason
 from audiobook.models import ChapterMark, Clip, Cue, Timeline, Utterance
 from audiobook.mp3 import JOIN_GAP, Piece, frame_samples, read_piece
@@ -288,7 +288,7 @@ class BookAudio:
 
 @dataclass(frozen=True)
 class Run:
-    """The utterances of one chapter, which become one piece."""
+    """The utterances of one chapter, or of a part of one, which become one piece."""
 
     chapter: int
     utterances: tuple[Utterance, ...]
@@ -315,14 +315,19 @@ def plan_runs(
     settings: AudioSettings,
     pauses: Pauses,
 ) -> list[Run]:
-    """Split the book into one run per chapter, with every silence in samples."""
+    """Split the book into runs, each encoded as one piece, with every silence in samples.
+
+    A run is a chapter, or a part of a long chapter (see ``PIECE_CHARS``).
+    """
     rate = settings.sample_rate
-    groups: list[list[Utterance]] = []
+    chapters: list[list[Utterance]] = []
     for utterance in utterances:
-        if groups and groups[-1][0].chapter == utterance.chapter:
-            groups[-1].append(utterance)
+        if chapters and chapters[-1][0].chapter == utterance.chapter:
+            chapters[-1].append(utterance)
         else:
-            groups.append([utterance])
+            chapters.append([utterance])
+    paragraph = min(pauses.turn_ms, pauses.paragraph_ms)
+    groups = [part for chapter in chapters for part in _parts(chapter, paragraph)]
     runs = []
     for index, group in enumerate(groups):
         silences = [ms_to_samples(u.pause_before_ms, rate) for u in group]
@@ -338,8 +343,33 @@ def plan_runs(
     return runs
 
 
+PIECE_CHARS = 10_000
+"""A chapter with more text than this (some ten minutes of speech) is encoded in parts,
+split where a paragraph begins: the encoders share the work more evenly, a book
+without chapters still uses every core, and a change re-encodes only its part."""
+
+
+def _parts(chapter: list[Utterance], paragraph_ms: int) -> list[list[Utterance]]:
+    """``chapter`` in parts of about ``PIECE_CHARS``, each starting at a paragraph (or,
+    in a paragraph twice that long, at a sentence). A part depends only on the text
+    before it in the chapter, so a changed voice moves no boundary."""
+    parts: list[list[Utterance]] = [[]]
+    size = 0
+    for utterance in chapter:
+        pause = utterance.pause_before_ms
+        if parts[-1] and (
+            (size >= PIECE_CHARS and pause >= paragraph_ms)
+            or (size >= 2 * PIECE_CHARS and pause * SAMPLE_RATE >= 1000 * JOIN_GAP)
+        ):
+            parts.append([])
+            size = 0
+        parts[-1].append(utterance)
+        size += len(utterance.text)
+    return parts
+
+
 class PieceStore:
-    """Encoded chapters in the cache: ``<key>.mp3`` and ``<key>.json`` (clip lengths).
+    """Encoded pieces in the cache: ``<key>.mp3`` and ``<key>.json`` (clip lengths).
 
     The JSON is renamed into place before the MP3, and a piece counts as present
     only when both are there and agree, so a run stopped at any point, or two runs

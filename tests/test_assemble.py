@@ -264,6 +264,33 @@ def test_assembled_pieces_decode_to_the_timeline(tmp_path: Path, fake_source: Fa
         assert np.abs(pcm[onset + 150 : onset + 1500]).max() > 1000, cue.text
 
 
+def test_long_chapters_are_encoded_in_parts_that_join_exactly(
+    tmp_path: Path, fake_source: FakeSource, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(assemble_module, "PIECE_CHARS", 10)
+    pieces = tmp_path / "pieces"
+    audio = assemble(story(), ["One", "Two"], fake_source, pieces, AudioSettings(), Pauses())
+    # parts begin at paragraphs (pauses of 450 and 900 ms), not at the 250 ms sentence pause
+    runs = assemble_module.plan_runs(story(), fake_source.key, AudioSettings(), Pauses())
+    assert [len(run.utterances) for run in runs] == [2, 1, 1, 1] and len(audio.pieces) == 4
+    cues = audio.timeline.cues
+    assert [m.title for m in audio.timeline.chapters] == ["One", "Two"]
+    assert audio.timeline.chapters[1].start == cues[2].end
+    for before, after, pause in ((cues[1], cues[2], 9922), (cues[3], cues[4], 19845)):
+        assert pause <= after.start - before.end < pause + 576
+    pcm = joined(audio, tmp_path / "book.mp3")
+    assert len(pcm) == audio.timeline.total
+    for cue in cues:
+        onset = cue.start + KEEP
+        assert np.abs(pcm[onset - 1500 : onset - 150]).max() < 300, cue.text
+        assert np.abs(pcm[onset + 150 : onset + 1500]).max() > 1000, cue.text
+
+    louder = VoiceProfile("heroine", "en-us+f3", rate=200, pitch=60, volume=0.5)
+    changed = [replace(u, profile=louder) if u.speaker == "Ann" else u for u in story()]
+    again = assemble(changed, ["One", "Two"], fake_source, pieces, AudioSettings(), Pauses())
+    assert again.encoded == 1 and again.pieces[0] == audio.pieces[0]
+
+
 @pytest.mark.parametrize("samples", [1, 46, 575, 576, 577, 1151, 44444])
 def test_pieces_padded_to_whole_frames_meet_with_exactly_the_join_gap(
     tmp_path: Path, samples: int
