@@ -17,16 +17,18 @@ SAMPLE_RATE = 22050
 class Pauses:
     """Silence inserted between pieces of speech, in milliseconds.
 
-    The largest boundary wins: a paragraph break that also changes speaker gets
-    ``paragraph_ms``, not the sum.
+    The largest boundary crossed decides, never a sum: a scene break that is also
+    a paragraph break gets ``scene_ms``; a paragraph whose voice differs from the
+    last one heard gets ``turn_ms`` instead of ``paragraph_ms``, so listeners hear
+    the hand-over.
     """
 
     sentence_ms: int = 250
     """Between two sentences of the same segment."""
     segment_ms: int = 120
     """Between narration and a quote in the same paragraph, same voice or not."""
-    turn_ms: int = 450
-    """Before a paragraph in which the speaker changes."""
+    turn_ms: int = 750
+    """Before a paragraph whose first voice differs from the last one heard."""
     paragraph_ms: int = 600
     """Between paragraphs."""
     scene_ms: int = 1500

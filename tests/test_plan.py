@@ -92,3 +92,9 @@ def test_a_sentence_longer_than_a_clip_is_spoken_in_pieces():
     assert [u.pause_before_ms for u in said[:3]] == [pauses.heading_ms, pauses.segment_ms,
                                                      pauses.segment_ms]
     assert all((u.start, u.end) == (11, len(text)) for u in said)
+
+
+def test_a_change_of_voice_between_paragraphs_pauses_longer_than_a_paragraph():
+    pauses = Pauses()
+    assert pauses.turn_ms > pauses.paragraph_ms > pauses.sentence_ms > pauses.segment_ms
+    assert pauses.chapter_ms > pauses.scene_ms > pauses.turn_ms
