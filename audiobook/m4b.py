@@ -1,0 +1,180 @@
+"""Encoded pieces + Timeline -> an M4B audiobook: AAC in MP4 with chapters and iTunes tags.
+
+The joined MP3 stream (``mp3.join``) is piped through one ffmpeg that decodes it and
+encodes AAC, taking its chapters from an ffmetadata file; ffmpeg's ipod muxer writes
+them both as Nero ``chpl`` and as a QuickTime chapter track. mutagen then writes the
+tags (``stik`` = 2 marks it an audiobook). Everything happens in a temporary file
+beside the destination, renamed into place at the end, as ``export`` does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import BinaryIO, cast
+
+from mutagen import MutagenError
+from mutagen.mp4 import MP4, MP4Cover
+
+from audiobook import tools
+from audiobook.errors import AssemblyError, ExportError
+from audiobook.export import _cover, _temp_beside, _unwritable, format_vtt
+from audiobook.models import Timeline
+from audiobook.mp3 import Piece, join
+
+GENRE = "Audiobook"
+AUDIOBOOK_STIK = 2
+"""iTunes media kind "Audiobook"."""
+
+
+def ffmetadata(timeline: Timeline) -> str:
+    """The chapters as an ffmetadata file, in milliseconds, as the MP3's CHAP frames."""
+
+    def escape(text: str) -> str:
+        for ch in "\\=;#\n":
+            text = text.replace(ch, "\\" + ch)
+        return text
+
+    lines = [";FFMETADATA1"]
+    for mark in timeline.chapters:
+        lines += [
+            "[CHAPTER]",
+            "TIMEBASE=1/1000",
+            f"START={timeline.ms(mark.start)}",
+            f"END={timeline.ms(mark.end)}",
+            f"title={escape(' '.join(mark.title.split()))}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _encode_command(ffmpeg: str, meta: Path, out: Path, total: int, bitrate_kbps: int) -> list[str]:
+    return [
+        ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error",
+        "-f", "mp3", "-i", "pipe:0", "-f", "ffmetadata", "-i", str(meta),
+        "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1",
+        # Read from a pipe, the MP3 demuxer drops the encoder delay but cannot drop the
+        # last frame's padding; cutting at the timeline's total makes the length exact.
+        "-af", f"atrim=end_sample={total}",
+        "-c:a", "aac", "-b:a", f"{bitrate_kbps}k",
+        "-f", "ipod", "-brand", "M4B ", "-movflags", "+faststart", "-y", str(out),
+    ]  # fmt: skip
+
+
+def _transcode(pieces: Sequence[Piece], timeline: Timeline, out: Path, bitrate_kbps: int) -> None:
+    with tempfile.TemporaryDirectory(prefix=".m4b-", dir=out.parent) as work:
+        meta = Path(work) / "chapters.txt"
+        meta.write_text(ffmetadata(timeline), encoding="utf-8")
+        command = _encode_command(tools.ffmpeg_exe(), meta, out, timeline.total, bitrate_kbps)
+        with tempfile.TemporaryFile() as log:
+            try:
+                process = subprocess.Popen(
+                    command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log
+                )
+            except OSError as exc:
+                raise AssemblyError(f"ffmpeg could not be started ({exc}).") from exc
+            assert process.stdin is not None
+            try:
+                # A broken pipe means ffmpeg stopped; its exit status says why.
+                with contextlib.suppress(BrokenPipeError):
+                    join(pieces, cast(BinaryIO, process.stdin))
+                with contextlib.suppress(OSError):
+                    process.stdin.close()
+            except BaseException:
+                process.kill()
+                process.wait()
+                raise
+            code = process.wait()
+            if code != 0:
+                log.seek(0)
+                lines = log.read().decode("utf-8", "replace").strip().splitlines()
+                raise ExportError(
+                    f"ffmpeg could not write the M4B {out.name} (exit status {code}): "
+                    f"{lines[-1] if lines else 'no message'}"
+                )
+
+
+def _tag(
+    path: Path,
+    *,
+    title: str,
+    author: str | None,
+    album: str | None,
+    comment: str | None,
+    cover: tuple[bytes, str] | None,
+) -> None:
+    try:
+        audio = MP4(path)
+        tags = audio.tags
+        if tags is None:
+            audio.add_tags()
+            tags = audio.tags
+        assert tags is not None
+        tags["\xa9nam"] = [title]
+        if author:
+            tags["\xa9ART"] = [author]
+        if album:
+            tags["\xa9alb"] = [album]
+        tags["\xa9gen"] = [GENRE]
+        if comment:
+            tags["\xa9cmt"] = [comment]
+            tags["desc"] = [comment]
+        tags["stik"] = [AUDIOBOOK_STIK]
+        if cover is not None:
+            data, mime = cover
+            kind = MP4Cover.FORMAT_PNG if mime == "image/png" else MP4Cover.FORMAT_JPEG
+            tags["covr"] = [MP4Cover(data, imageformat=kind)]
+        audio.save()
+    except MutagenError as exc:
+        raise ExportError(f"Cannot write the tags of {path.name} ({exc}).") from exc
+
+
+def export_m4b(
+    pieces: Sequence[Piece],
+    timeline: Timeline,
+    out_m4b: Path,
+    out_vtt: Path,
+    *,
+    title: str,
+    author: str | None,
+    album: str | None,
+    comment: str | None,
+    cover: Path | None,
+    bitrate_kbps: int = 64,
+) -> None:
+    """Write ``pieces`` as a tagged, chaptered ``out_m4b`` and the transcript as
+    ``out_vtt``; a failure leaves neither file half-written and earlier ones untouched."""
+    picture = _cover(cover) if cover is not None else None
+    if not pieces:
+        raise AssemblyError("There is no audio to join.")
+    made: list[Path] = []
+    try:
+        m4b_part = _temp_beside(out_m4b)
+        made.append(m4b_part)
+        vtt_part = _temp_beside(out_vtt)
+        made.append(vtt_part)
+        _transcode(pieces, timeline, m4b_part, bitrate_kbps)
+        _tag(m4b_part, title=title, author=author, album=album, comment=comment, cover=picture)
+        target = out_vtt
+        try:
+            with vtt_part.open("w", encoding="utf-8") as text:
+                text.write(format_vtt(timeline))
+                text.flush()
+                os.fsync(text.fileno())
+            target = out_m4b
+            with m4b_part.open("rb+") as file:
+                os.fsync(file.fileno())
+            os.replace(m4b_part, out_m4b)
+            target = out_vtt
+            os.replace(vtt_part, out_vtt)
+        except OSError as exc:
+            raise ExportError(_unwritable(target, exc)) from exc
+    except OSError as exc:
+        raise ExportError(_unwritable(out_m4b, exc)) from exc
+    finally:
+        for path in made:
+            with contextlib.suppress(OSError):
+                path.unlink()
