@@ -90,11 +90,6 @@ def _cmdline(pid: int) -> bytes:
         return b""
 
 
-def _unexecuted(pid: int, parent: int) -> bool:
-    """Whether ``pid`` is a fork of ``parent`` that has not yet exec'd its program."""
-    return _cmdline(pid) == _cmdline(parent)
-
-
 def _comm(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/comm").read_text().strip()
@@ -109,6 +104,8 @@ class Sampler:
     root: int
     interval: float = 0.05
     peak_rss: int = 0
+    peak_parts: list[tuple[str, int]] = field(default_factory=list)
+    """(kind, MB) of each process at the peak."""
     cpu: dict[int, tuple[str, float]] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
 
@@ -120,16 +117,28 @@ class Sampler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            tree = _descendants(self.root)
-            stats = {pid: found for pid in tree if (found := _stat(pid)) is not None}
-            # A child between fork and exec shares its parent's pages (it shows the
-            # parent's RSS for a moment); counting it would count the parent twice.
-            counted = [p for p in tree if p in stats and not _unexecuted(p, stats[p][0])]
-            self.peak_rss = max(self.peak_rss, sum(stats[p][2] for p in counted))
-            for pid in tree:
-                if pid in stats:
-                    kind = self.cpu.get(pid, (None, 0.0))[0] or self._kind(pid)
-                    self.cpu[pid] = (kind, stats[pid][1])
+            commands = {pid: _cmdline(pid) for pid in _descendants(self.root)}
+            stats = {}
+            for pid, command in commands.items():
+                found = _stat(pid)
+                # A child between fork and exec shares its parent's pages: it shows the
+                # parent's RSS for a moment, and counting it would count them twice. So
+                # is one that exec'd while it was read.
+                if found is None or _cmdline(pid) != command:
+                    continue
+                if pid != self.root and command == commands.get(found[0], _cmdline(found[0])):
+                    continue
+                stats[pid] = found
+            total = sum(resident for _, _, resident in stats.values())
+            for pid, (_, seconds, _) in stats.items():
+                kind = self.cpu[pid][0] if pid in self.cpu else self._kind(pid)
+                self.cpu[pid] = (kind, seconds)
+            if total > self.peak_rss:
+                self.peak_rss = total
+                self.peak_parts = sorted(
+                    (self.cpu[pid][0], resident // 1_000_000)
+                    for pid, (_, _, resident) in stats.items()
+                )
             self._stop.wait(self.interval)
 
     def _kind(self, pid: int) -> str:
@@ -153,6 +162,7 @@ class Run:
     cpu: float
     """User + system CPU seconds of the whole process tree (exact, from rusage)."""
     peak_rss: int
+    peak_parts: list[tuple[str, int]]
     by_kind: dict[str, float]
     output: str
 
@@ -171,7 +181,7 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> Run:
     if process.returncode != 0:
         sys.exit(f"{' '.join(command)} failed ({process.returncode}):\n{output}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Run(seconds, cpu, sampler.peak_rss, sampler.by_kind(), output)
+    return Run(seconds, cpu, sampler.peak_rss, sampler.peak_parts, sampler.by_kind(), output)
 
 
 # --- the espeak-ng program ---------------------------------------------------------
@@ -313,7 +323,7 @@ def measure(label: str, story: Path, work: Path, jobs: int,
         "a": a.seconds, "b": b_seconds, "b_espeak": b_espeak.seconds, "b_ffmpeg": b_ffmpeg.seconds,
         "c": c.seconds, "d_mb": a.peak_rss / 1e6, "a_cpu": a.cpu, "a_kinds": a.by_kind,
         "b_cpu": b_espeak.cpu + b_ffmpeg.cpu, "c_cpu": c.cpu, "c_kinds": c.by_kind,
-        "c_rss_mb": c.peak_rss / 1e6,
+        "c_rss_mb": c.peak_rss / 1e6, "d_parts": a.peak_parts,
         "minor": name, "minor_chapters": spoken_in, "chapters": chapters,
         "clips": clips, "new_clips": new_clips, "new_pieces": new_pieces, "pieces": len(pieces),
     }
@@ -354,7 +364,9 @@ def report(rows: list[dict], jobs: int) -> str:
             f"peak RSS {r['c_rss_mb']:.0f} MB",
             f"{r['label']}: (c) recast {r['minor']} (speaks in {r['minor_chapters']} of "
             f"{r['chapters']} chapters): {r['new_clips']} of {r['clips']} clips synthesised, "
-            f"{r['new_pieces']} of {r['pieces']} chapters encoded",
+            f"{r['new_pieces']} of {r['pieces']} pieces (chapters or parts) encoded",
+            f"{r['label']}: (d) at the peak, MB: "
+            + ", ".join(f"{kind} {mb}" for kind, mb in r["d_parts"]),
         ]
     return "\n".join(lines)
 
