@@ -103,12 +103,19 @@ def generate(
         str | None, typer.Option("--chapters", help="Render only these chapters, e.g. 1-3,7.")
     ] = None,
     engine: EngineOpt = "pyttsx3",
+    format: Annotated[
+        str, typer.Option("--format", help="mp3, or m4b (AAC with chapters, for audiobook apps).")
+    ] = "mp3",
+    split: Annotated[
+        str, typer.Option("--split", help="none, or chapters: one MP3 per chapter and a playlist.")
+    ] = "none",
 ) -> None:
     """Make one MP3 (with chapters and tags) and one .vtt transcript per story."""
     config = _config(
         out_dir=output, cast_file=cast, voices_dir=voices, jobs=jobs, title=title, author=author,
         cover=cover, encoding=encoding, read_notes=read_notes, cache_dir=cache, engine=engine,
-        lexicons=tuple(lexicon) if lexicon else None, narrator=narrator,
+        lexicons=tuple(lexicon) if lexicon else None, narrator=narrator, format=format,
+        split=split,
     )
     with user_errors():
         if chapters is not None:

@@ -93,6 +93,10 @@ class Config:
     """Chapter numbers (from 1) to render; None renders the whole story."""
     lexicons: tuple[Path, ...] = ()
     """The user's pronunciation lexicons, applied after the project's own."""
+    format: str = "mp3"
+    """The book's file: "mp3" (ID3 chapters) or "m4b" (AAC in MP4, for audiobook players)."""
+    split: str = "none"
+    """"chapters" writes a folder with one MP3 per chapter and a playlist instead."""
     pauses: Pauses = field(default_factory=Pauses)
     audio: AudioSettings = field(default_factory=AudioSettings)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from audiobook.assemble import assemble
+from audiobook.assemble import BookAudio, assemble
 from audiobook.attribute import attribute
 from audiobook.cast import CastFile, load_cast_file, make_cast
 from audiobook.characters import find_characters
@@ -23,10 +23,12 @@ from audiobook.config import Config, Pauses
 from audiobook.errors import ConfigError, ExportError
 from audiobook.export import export, safe_filename
 from audiobook.lexicon import default_lexicon_path, load_lexicon
+from audiobook.m4b import export_m4b
 from audiobook.models import Cast, Kind, Script, Utterance, VoiceProfile
 from audiobook.plan import plan
 from audiobook.read import read
 from audiobook.segment import segment
+from audiobook.split import export_split
 from audiobook.structure import structure
 from audiobook.synthesize import Synthesizer
 from audiobook.voices import check_engine_voices, load_profiles
@@ -166,6 +168,7 @@ def generate(
     taken: set[str] | None = None,
 ) -> Result:
     """One story file -> one chaptered, tagged MP3 and its WebVTT transcript."""
+    _check_output_format(config)
     script, cast, _ = prepare(path, config)
     used = {cast.narrator, *(p for _, p in cast.speakers)}
     if cast.unknown:
@@ -185,12 +188,7 @@ def generate(
         utterances, titles, source, _pieces_dir(config), config.audio, config.pauses,
         encoders=config.worker_count(), progress=progress,
     )  # fmt: skip
-    book = script.book
-    export(
-        audio.pieces, audio.timeline, mp3, vtt,
-        title=book.title, author=book.author or UNKNOWN_AUTHOR, album=book.title,
-        comment=book.summary, cover=config.cover,
-    )  # fmt: skip
+    mp3, vtt = _export(audio, script, config, mp3, vtt)
     timeline = audio.timeline
     return Result(
         story=path,
@@ -202,6 +200,41 @@ def generate(
         synthesized=source.stats.misses,
         encoded=audio.encoded,
     )
+
+
+def _check_output_format(config: Config) -> None:
+    if config.format not in ("mp3", "m4b"):
+        raise ConfigError(f"--format '{config.format}': choose mp3 or m4b")
+    if config.split not in ("none", "chapters"):
+        raise ConfigError(f"--split '{config.split}': choose none or chapters")
+    if config.split == "chapters" and config.format != "mp3":
+        raise ConfigError("--split chapters writes MP3 files; leave out --format m4b")
+
+
+def _export(
+    audio: BookAudio, script: Script, config: Config, mp3: Path, vtt: Path
+) -> tuple[Path, Path]:
+    """Write the book as ``config.format`` and ``config.split`` ask; return what was
+    written in place of the MP3 (an M4B, or the chapters' folder) and the transcript."""
+    book = script.book
+    author = book.author or UNKNOWN_AUTHOR
+    if config.split == "chapters":
+        folder = mp3.with_suffix("")
+        export_split(audio.pieces, audio.timeline, folder, album=book.title, author=author,
+                     cover=config.cover, bitrate_kbps=config.audio.bitrate_kbps)  # fmt: skip
+        return folder, folder / f"{folder.name}.vtt"
+    if config.format == "m4b":
+        m4b = mp3.with_suffix(".m4b")
+        export_m4b(audio.pieces, audio.timeline, m4b, vtt, title=book.title, author=author,
+                   album=book.title, comment=book.summary, cover=config.cover,
+                   bitrate_kbps=config.audio.bitrate_kbps)  # fmt: skip
+        return m4b, vtt
+    export(
+        audio.pieces, audio.timeline, mp3, vtt,
+        title=book.title, author=author, album=book.title,
+        comment=book.summary, cover=config.cover,
+    )  # fmt: skip
+    return mp3, vtt
 
 
 PREVIEW_TEXT = (

@@ -109,3 +109,25 @@ def test_a_bad_cover_fails_before_anything_is_written(
 def test_ffmetadata_escapes_titles() -> None:
     timeline = Timeline(1000, 2000, (ChapterMark("A=b; #c\\d", 0, 2000),), ())
     assert ffmetadata(timeline).splitlines()[-1] == "title=A\\=b\\; \\#c\\\\d"
+
+
+def test_generate_format_m4b_matches_the_mp3s_chapters(tmp_path: Path) -> None:
+    from mutagen.id3 import ID3
+
+    from tests.test_cli import SEED0, run
+
+    cache = str(tmp_path / "cache")
+    for fmt in ("mp3", "m4b"):
+        result = run("generate", str(SEED0), "-o", str(tmp_path / fmt), "--engine", "fake",
+                     "--cache", cache, "--format", fmt)  # fmt: skip
+        assert result.exit_code == 0, result.output
+    (mp3,) = (tmp_path / "mp3").glob("*.mp3")
+    (m4b,) = (tmp_path / "m4b").glob("*.m4b")
+    assert m4b.stem == mp3.stem and m4b.with_suffix(".vtt").exists()
+    chaps = sorted(ID3(mp3).getall("CHAP"), key=lambda c: c.start_time)
+    assert chapters_from_ffmpeg(m4b) == [(c.start_time, c.end_time, str(c.sub_frames["TIT2"]))
+                                         for c in chaps]  # fmt: skip
+    assert m4b.with_suffix(".vtt").read_text() == mp3.with_suffix(".vtt").read_text()
+    result = run("generate", str(SEED0), "-o", str(tmp_path / "x"), "--engine", "fake",
+                 "--cache", cache, "--format", "ogg")  # fmt: skip
+    assert result.exit_code == 1 and "--format 'ogg': choose mp3 or m4b" in result.output

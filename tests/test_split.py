@@ -101,3 +101,22 @@ def test_track_names_are_numbered_and_safe() -> None:
     names = [t.filename for t in tracks(timeline)]
     assert names[0] == "001 - Part 0_x.mp3" and names[-1] == "100 - Part 99_x.mp3"
     assert playlist(timeline).splitlines()[1:3] == ["#EXTINF:1,Part 0/x", "001 - Part 0_x.mp3"]
+
+
+def test_generate_split_chapters_writes_a_folder(tmp_path: Path) -> None:
+    from tests.test_cli import SEED0, run
+
+    result = run("generate", str(SEED0), "-o", str(tmp_path / "out"), "--engine", "fake",
+                 "--cache", str(tmp_path / "cache"), "--split", "chapters")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    (folder,) = (tmp_path / "out").iterdir()
+    assert folder.is_dir()
+    listed = (folder / f"{folder.name}.m3u").read_text("utf-8").splitlines()[2::2]
+    mp3s = sorted(p.name for p in folder.glob("*.mp3"))
+    assert listed == mp3s and mp3s[0].startswith("01 - ")
+    assert str(ID3(folder / mp3s[-1])["TRCK"]) == f"{len(mp3s)}/{len(mp3s)}"
+    assert (folder / f"{folder.name}.vtt").exists()
+    result = run("generate", str(SEED0), "-o", str(tmp_path / "x"), "--engine", "fake",
+                 "--cache", str(tmp_path / "cache"), "--split", "chapters",
+                 "--format", "m4b")  # fmt: skip
+    assert result.exit_code == 1 and "--split chapters writes MP3 files" in result.output
