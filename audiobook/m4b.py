@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import BinaryIO, cast
 
 from mutagen import MutagenError
 from mutagen.mp4 import MP4, MP4Cover
@@ -69,32 +67,11 @@ def _transcode(pieces: Sequence[Piece], timeline: Timeline, out: Path, bitrate_k
         meta = Path(work) / "chapters.txt"
         meta.write_text(ffmetadata(timeline), encoding="utf-8")
         command = _encode_command(tools.ffmpeg_exe(), meta, out, timeline.total, bitrate_kbps)
-        with tempfile.TemporaryFile() as log:
-            try:
-                process = subprocess.Popen(
-                    command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log
-                )
-            except OSError as exc:
-                raise AssemblyError(f"ffmpeg could not be started ({exc}).") from exc
-            assert process.stdin is not None
-            try:
-                # A broken pipe means ffmpeg stopped; its exit status says why.
-                with contextlib.suppress(BrokenPipeError):
-                    join(pieces, cast(BinaryIO, process.stdin))
-                with contextlib.suppress(OSError):
-                    process.stdin.close()
-            except BaseException:
-                process.kill()
-                process.wait()
-                raise
-            code = process.wait()
-            if code != 0:
-                log.seek(0)
-                lines = log.read().decode("utf-8", "replace").strip().splitlines()
-                raise ExportError(
-                    f"ffmpeg could not write the M4B {out.name} (exit status {code}): "
-                    f"{lines[-1] if lines else 'no message'}"
-                )
+        code, last = tools.feed_ffmpeg(command, lambda stdin: join(pieces, stdin))
+        if code != 0:
+            raise ExportError(
+                f"ffmpeg could not write the M4B {out.name} (exit status {code}): {last}"
+            )
 
 
 def _tag(

@@ -82,38 +82,28 @@ def _encode_span(
         "-write_xing", "1", "-id3v2_version", "0", "-write_id3v1", "0",
         "-f", "mp3", "-y", str(out),
     ]  # fmt: skip
-    with tempfile.TemporaryFile() as log:
-        try:
-            process = subprocess.Popen(
-                command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log
-            )
-        except OSError as exc:
-            raise AssemblyError(f"ffmpeg could not be started ({exc}).") from exc
-        assert process.stdin is not None
-        try:
-            left = 2 * samples
-            while left:
-                data = pcm.read(min(left, CHUNK_BYTES))
-                if not data:
-                    raise AssemblyError(
-                        f"The book's audio ended before chapter {track.number} "
-                        f'("{track.title}") did.'
-                    )
-                left -= len(data)
-                with contextlib.suppress(BrokenPipeError):
-                    process.stdin.write(data)
-            with contextlib.suppress(OSError):
-                process.stdin.close()
-        except BaseException:
-            process.kill()
-            process.wait()
-            raise
-        code = process.wait()
-        if code != 0:
-            raise ExportError(
-                f'ffmpeg could not encode chapter {track.number} ("{track.title}") '
-                f"(exit status {code}): {_log_line(log)}"
-            )
+
+    def feed(stdin: BinaryIO) -> None:
+        left = 2 * samples
+        while left:
+            data = pcm.read(min(left, CHUNK_BYTES))
+            if not data:
+                raise AssemblyError(
+                    f"The book's audio ended before chapter {track.number} "
+                    f'("{track.title}") did.'
+                )
+            left -= len(data)
+            # After a broken pipe keep reading, so the decoded stream stays aligned
+            # with the next chapter; the exit status reports the failure.
+            with contextlib.suppress(BrokenPipeError):
+                stdin.write(data)
+
+    code, last = tools.feed_ffmpeg(command, feed)
+    if code != 0:
+        raise ExportError(
+            f'ffmpeg could not encode chapter {track.number} ("{track.title}") '
+            f"(exit status {code}): {last}"
+        )
 
 
 def _tags(

@@ -1,25 +1,59 @@
 """Finds the external programs and libraries the audio stages use.
 
-ffmpeg/ffprobe paths, a quietly imported pydub, and the espeak-ng library for
-pyttsx3: the system's copy when installed, else the wheels' (imageio-ffmpeg,
+ffmpeg/ffprobe paths and a way to feed ffmpeg, a quietly imported pydub, and the
+espeak-ng library for pyttsx3: the system's copy when installed, else the wheels' (imageio-ffmpeg,
 espeakng-loader), so that a newcomer with only ``pip install`` can run everything.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import os
 import shutil
+import subprocess
 import sys
+import tempfile
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
+from typing import BinaryIO, cast
 
 from audiobook.errors import AssemblyError, EngineError
 
 SYSTEM_ESPEAK = "libespeak-ng.so.1"
 """The name pyttsx3's espeak driver loads first on Linux."""
+
+
+def feed_ffmpeg(command: list[str], feed: Callable[[BinaryIO], None]) -> tuple[int, str]:
+    """Run ffmpeg with ``feed`` writing its stdin; return its exit status and last log line.
+
+    A broken pipe means ffmpeg stopped early: its exit status says why. Any error
+    raised by ``feed`` (or Ctrl-C) kills ffmpeg before it propagates.
+    """
+    with tempfile.TemporaryFile() as log:
+        try:
+            process = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log
+            )
+        except OSError as exc:
+            raise AssemblyError(f"ffmpeg could not be started ({exc}).") from exc
+        assert process.stdin is not None
+        try:
+            with contextlib.suppress(BrokenPipeError):
+                feed(cast(BinaryIO, process.stdin))
+            with contextlib.suppress(OSError):
+                process.stdin.close()
+        except BaseException:
+            process.kill()
+            process.wait()
+            raise
+        code = process.wait()
+        log.seek(0)
+        lines = log.read().decode("utf-8", "replace").strip().splitlines()
+        return code, lines[-1] if lines else "no message"
 
 
 @functools.cache
