@@ -221,6 +221,34 @@ def test_real_engine_keeps_stdout_clean(tmp_path: Path, capfd: pytest.CaptureFix
 
 
 @pytest.mark.engine
+def test_real_engine_switching_voices_never_drops_a_clip_or_keeps_a_stale_rate(
+    tmp_path: Path,
+) -> None:
+    # One worker speaks the same line in voice A three times, then alternates A and B.
+    # Each A profile differs only in volume (so each is its own cache entry); every A
+    # clip must last as long as the others: a rate left over from B would change it,
+    # and a message espeak-ng ended before it began would leave no speech at all.
+    def a(i: int) -> VoiceProfile:
+        return VoiceProfile(f"a{i}", "en-gb-x-rp+m1", rate=165, pitch=45, volume=1 - i / 1000)
+
+    def b(i: int) -> VoiceProfile:
+        return VoiceProfile(f"b{i}", "en-us+f3", rate=240, pitch=70, volume=1 - i / 1000)
+
+    order = [a(0), a(1), a(2)] + [p for i in range(3, 40) for p in (b(i), a(i))]
+    line = "I love you, dobe."
+    utterances = [Utterance(line, profile, None, 0, 0) for profile in order]
+    clips = list(synthesize(utterances, "pyttsx3", tmp_path, jobs=1))
+    spoken = []
+    for profile, clip in zip(order, clips, strict=True):
+        samples = read_wav(clip.path)
+        start, end = trim_bounds(samples, -50.0, 0)
+        spoken.append((profile.name[0], end - start))
+    assert all(length > SAMPLE_RATE // 2 for _, length in spoken), spoken
+    a_lengths = [length for name, length in spoken if name == "a"]
+    assert min(a_lengths) > 0.97 * max(a_lengths), a_lengths
+
+
+@pytest.mark.engine
 def test_real_engine_voices_are_listed_and_checked_without_loading_pyttsx3_here() -> None:
     ids = {voice.id for voice in list_voices("pyttsx3")}
     assert "gmw/en-us" in ids
@@ -230,6 +258,7 @@ def test_real_engine_voices_are_listed_and_checked_without_loading_pyttsx3_here(
     }
     identity = engine_identity("pyttsx3")
     assert identity.startswith("pyttsx3-2.") and "+espeak-ng-1." in identity
+    assert identity.endswith("+driver-2")
     assert "pyttsx3" not in sys.modules  # espeak lives only in child processes
 
 

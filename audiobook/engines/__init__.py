@@ -71,6 +71,13 @@ def create_engine(name: str) -> Engine:
     return shared_engine()
 
 
+#: Raised whenever our way of driving pyttsx3 changes what it writes, so clips made
+#: the old way are not reused (2: a voice's rate and pitch are read back before
+#: each text, where before about one clip in ten after a voice change kept the
+#: previous voice's rate).
+PYTTSX3_DRIVER_REVISION = 2
+
+
 @functools.cache
 def engine_identity(name: str) -> str:
     """A string that changes whenever the engine's audio may change (for the clip cache).
@@ -92,7 +99,10 @@ def engine_identity(name: str) -> str:
 
     lib = tools.espeak_library()
     origin = "espeakng-loader" if lib.bundled else "system"
-    return f"pyttsx3-{pyttsx3_version}+espeak-ng-{tools.espeak_version()}-{origin}"
+    return (
+        f"pyttsx3-{pyttsx3_version}+espeak-ng-{tools.espeak_version()}-{origin}"
+        f"+driver-{PYTTSX3_DRIVER_REVISION}"
+    )
 
 
 def _catalog_here(name: str) -> Catalog:

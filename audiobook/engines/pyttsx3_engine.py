@@ -12,6 +12,15 @@ It works around the Linux driver's defects, each reproduced on pyttsx3 2.99:
 * about 20,000 characters in one call crash espeak and the driver's buffer grows
   quadratically, so text is split at ``MAX_CLIP_CHARS`` and the PCM concatenated;
 * the driver prints "Audio saved to …", so stdout is redirected around it;
+* espeak-ng runs asynchronously, on its own thread, and the driver writes the
+  file from that thread before it has finished with the message; changing the
+  voice in that moment can make espeak-ng end the next message at once with no
+  audio (up to one clip in 50), and a rate or pitch set just before a text can
+  be lost, so the text is spoken with the previous voice's (one clip in 10 when
+  voices alternate). So before each piece we wait until espeak-ng's queue is
+  empty and the driver is idle, set the voice and read its values back from
+  espeak-ng, and a piece that comes back without a single sample is spoken
+  once more;
 * a second engine in one process steals the first's callback, hence one shared engine.
 """
 
@@ -51,6 +60,10 @@ def _read_complete_wav(path: Path) -> bytes | None:
     return data
 
 
+#: How long to wait for espeak-ng and the driver to become idle between pieces.
+SETTLE_TIMEOUT_S = 10.0
+
+
 class Pyttsx3Engine:
     name = "pyttsx3"
 
@@ -66,7 +79,38 @@ class Pyttsx3Engine:
         except (ImportError, RuntimeError, OSError) as exc:
             raise EngineError(f"pyttsx3 could not start espeak-ng ({exc}).") from exc
         self._known: set[str] = set()
+        self._synchronize, self._get_parameter = self._bind_espeak()
         self._catalog: tuple[tuple[EngineVoice, ...], frozenset[str]] | None = None
+
+    @staticmethod
+    def _bind_espeak() -> tuple[Any, Any]:
+        """espeak-ng's ``espeak_Synchronize`` (returns once its queue is empty) and
+        ``espeak_GetParameter``, from the library pyttsx3 loaded."""
+        try:
+            from pyttsx3.drivers import _espeak
+
+            synchronize = _espeak.dll.espeak_Synchronize
+            get_parameter = _espeak.dll.espeak_GetParameter
+        except (ImportError, AttributeError, OSError) as exc:
+            raise EngineError(f"espeak-ng lacks a function pyttsx3 needs ({exc}).") from exc
+        synchronize.restype = ctypes.c_int
+        synchronize.argtypes = []
+        get_parameter.restype = ctypes.c_int
+        get_parameter.argtypes = [ctypes.c_int, ctypes.c_int]
+        return synchronize, get_parameter
+
+    def _settle(self) -> None:
+        """Wait until espeak-ng has finished every queued message and the driver's
+        callback has let go of the last one (the GIL is released while we wait)."""
+        self._synchronize()
+        driver = getattr(getattr(self._tts, "proxy", None), "_driver", None)
+        deadline = time.monotonic() + SETTLE_TIMEOUT_S
+        while getattr(driver, "_speaking", False):
+            if time.monotonic() > deadline:
+                raise EngineError(
+                    f"espeak-ng stayed busy for more than {SETTLE_TIMEOUT_S:.0f} s after a clip."
+                )
+            time.sleep(0.001)
 
     def voices(self) -> tuple[EngineVoice, ...]:
         found = []
@@ -107,26 +151,72 @@ class Pyttsx3Engine:
             self._known.add(voice)
 
     def _configure(self, profile: VoiceProfile) -> None:
+        """Set the profile's voice, rate, pitch and volume and make sure espeak-ng
+        holds them before the text is queued.
+
+        The driver's setters are called directly rather than through pyttsx3's
+        command queue (which holds them back while it thinks it is busy); then we
+        wait for espeak-ng's queue and read the values back. A rate or pitch that
+        espeak-ng dropped is set again; one it still refuses is an error.
+        """
         self._check_voice(profile.voice)
-        try:
-            self._tts.setProperty("voice", profile.voice)
-            self._tts.setProperty("rate", int(profile.rate))
-            self._tts.setProperty("pitch", int(profile.pitch))
-            self._tts.setProperty("volume", float(profile.volume))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise EngineError(
-                f"espeak-ng rejected voice profile {profile.name!r} ({exc})."
-            ) from exc
+        driver = self._tts.proxy._driver
+        # the driver sets volume as int(round(volume * 100, 2))
+        wanted = (int(profile.rate), int(profile.pitch), int(round(float(profile.volume) * 100, 2)))
+        held: tuple[int, ...] = ()
+        for _ in range(3):
+            try:
+                driver.setProperty("voice", profile.voice)
+                driver.setProperty("rate", int(profile.rate))
+                driver.setProperty("pitch", int(profile.pitch))
+                driver.setProperty("volume", float(profile.volume))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise EngineError(
+                    f"espeak-ng rejected voice profile {profile.name!r} ({exc})."
+                ) from exc
+            self._synchronize()
+            held = self._held()
+            if held == wanted:
+                return
+        raise EngineError(
+            f"espeak-ng holds rate, pitch, volume {held} instead of {wanted} "
+            f"for voice profile {profile.name!r}."
+        )
+
+    def _held(self) -> tuple[int, int, int]:
+        """The rate, pitch and volume espeak-ng will use for the next text."""
+        from pyttsx3.drivers import _espeak
+
+        return (
+            self._get_parameter(_espeak.RATE, 1),
+            self._get_parameter(_espeak.PITCH, 1),
+            self._get_parameter(_espeak.VOLUME, 1),
+        )
 
     def _speak_piece(self, text: str, profile: VoiceProfile, path: Path) -> bytes:
         if not text.strip():
             return b""
+        data = self._speak_once(text, profile, path)
+        if not data:  # espeak-ng ended the message before it began; never seen twice
+            data = self._speak_once(text, profile, path)
+        return data
+
+    def _speak_once(self, text: str, profile: VoiceProfile, path: Path) -> bytes:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
+        self._settle()
         self._configure(profile)
+        # The driver's "Audio saved" line comes from espeak-ng's thread, so stdout
+        # stays redirected until that thread has finished with the message.
         with contextlib.redirect_stdout(io.StringIO()):
             self._tts.save_to_file(text, str(path))
             self._tts.runAndWait()
+            data = self._wait_for(path)
+            self._settle()
+        return data
+
+    @staticmethod
+    def _wait_for(path: Path) -> bytes:
         deadline = time.monotonic() + CLIP_TIMEOUT_S
         while True:
             data = _read_complete_wav(path)
