@@ -29,14 +29,25 @@ from typing import IO, Protocol
 
 import numpy as np
 
-from audiobook import tools
+from audiobook import loudness, tools
 from audiobook.config import SAMPLE_RATE, AudioSettings, Pauses
 from audiobook.errors import AssemblyError, os_reason
+from audiobook.loudness import normalize, to_pcm16, upsample
 from audiobook.models import ChapterMark, Clip, Cue, Timeline, Utterance
 from audiobook.mp3 import JOIN_GAP, Piece, frame_samples, read_piece
 
 FULL_SCALE = 32768.0
 """0 dBFS for 16-bit samples (pydub's convention too)."""
+
+LOUDNESS_OFFSET_LU = 1.5
+"""Clips are measured and brought this much above the book's target, because the
+book measures lower than its clips: the 400 ms blocks that straddle the pauses
+between clips are quieter, and the limiter turns peaks down (measured with the
+default pauses: 1.3 to 1.6 LU on the seeds and on a novel)."""
+
+ENCODER_HEADROOM_DB = 1.6
+"""Clips are limited this far below the book's true-peak ceiling, because lossy
+encoding raises true peaks (measured on the seeds and a novel: 0.6 to 1.1 dB)."""
 
 
 def ms_to_samples(ms: int, sample_rate: int) -> int:
@@ -164,40 +175,6 @@ def trim_bounds(samples: np.ndarray, threshold_dbfs: float, keep: int) -> tuple[
     return max(0, first - keep), min(len(samples), last + 1 + keep)
 
 
-def gain(samples: np.ndarray, target_dbfs: float, peak_dbfs: float) -> float | None:
-    """The factor that brings ``samples`` to an RMS of ``target_dbfs`` with no peak above
-    ``peak_dbfs``; None for silence (nothing to scale)."""
-    squares, peak = 0.0, 0.0
-    for at in range(0, len(samples), CHUNK):
-        chunk = samples[at : at + CHUNK].astype(np.float64)
-        peak = max(peak, float(np.max(np.abs(chunk))))
-        # Not np.dot: BLAS runs long dot products on threads that spin, costing more
-        # CPU than the product itself on a busy machine.
-        squares += float(np.square(chunk, out=chunk).sum())
-    if squares == 0.0:
-        return None
-    rms = (squares / len(samples)) ** 0.5
-    gain_db = target_dbfs - 20 * np.log10(rms / FULL_SCALE)
-    gain_db = min(gain_db, peak_dbfs - 20 * np.log10(peak / FULL_SCALE))
-    return float(10 ** (gain_db / 20))
-
-
-def scaled_chunks(samples: np.ndarray, factor: float | None) -> Iterator[bytes]:
-    """``samples`` times ``factor``, rounded and clipped to 16 bits, as little-endian PCM."""
-    for at in range(0, len(samples), CHUNK):
-        chunk = samples[at : at + CHUNK]
-        if factor is not None:
-            scaled = np.round(chunk.astype(np.float64) * factor)
-            chunk = np.clip(scaled, -FULL_SCALE, FULL_SCALE - 1)
-        yield chunk.astype("<i2").tobytes()
-
-
-def level(samples: np.ndarray, target_dbfs: float, peak_dbfs: float) -> np.ndarray:
-    """``samples`` scaled to an RMS of ``target_dbfs`` but with no peak above ``peak_dbfs``."""
-    factor = gain(samples, target_dbfs, peak_dbfs)
-    return np.frombuffer(b"".join(scaled_chunks(samples, factor)), dtype="<i2")
-
-
 def _wav_layout(path: Path) -> tuple[tuple[int, int, int], int, int]:
     """((channels, bytes per sample, rate), data offset, frames) from a WAV's RIFF chunks."""
     with path.open("rb") as file:
@@ -246,25 +223,28 @@ def load_clip(path: Path, sample_rate: int) -> np.ndarray:
 
 
 def clip_pcm(path: Path, settings: AudioSettings) -> tuple[int, Iterator[bytes]]:
-    """A clip trimmed and levelled as it goes into the book: its length in samples and
-    its PCM, chunk by chunk."""
-    samples = load_clip(path, settings.sample_rate)
-    keep = ms_to_samples(settings.keep_edge_ms, settings.sample_rate)
+    """A clip as it goes into the book: trimmed of edge silence, brought to the book's
+    loudness with its true peaks limited, resampled to the book's rate. Its length in
+    samples and its PCM, chunk by chunk."""
+    samples = load_clip(path, SAMPLE_RATE)
+    keep = ms_to_samples(settings.keep_edge_ms, SAMPLE_RATE)
     start, end = trim_bounds(samples, settings.silence_threshold_dbfs, keep)
-    body = samples[start:end]
-    factor = gain(body, settings.target_dbfs, settings.peak_dbfs)
-    return len(body), scaled_chunks(body, factor)
+    ceiling = settings.true_peak_dbtp - ENCODER_HEADROOM_DB
+    target = settings.loudness_lufs + LOUDNESS_OFFSET_LU
+    body = normalize(samples[start:end], SAMPLE_RATE, target, ceiling)
+    pcm = to_pcm16(upsample(body, settings.sample_rate // SAMPLE_RATE))
+    return len(pcm), (pcm[at : at + CHUNK].tobytes() for at in range(0, len(pcm), CHUNK))
 
 
 def prepare_clip(path: Path, settings: AudioSettings) -> np.ndarray:
-    """A clip trimmed and levelled as it goes into the book, in one array."""
+    """A clip as it goes into the book, in one array."""
     _, chunks = clip_pcm(path, settings)
     return np.frombuffer(b"".join(chunks), dtype="<i2")
 
 
 # --- encoding ------------------------------------------------------------------
 
-PIECE_FORMAT = 2
+PIECE_FORMAT = 3
 """Part of every piece key: raise it when the way pieces are made changes."""
 
 
@@ -303,8 +283,9 @@ def piece_key(
     clip_keys: Sequence[str], pauses: Sequence[int], tail: int, settings: AudioSettings
 ) -> str:
     """What a piece sounds like: its clips, its silences and the audio settings."""
+    levelling = [LOUDNESS_OFFSET_LU, ENCODER_HEADROOM_DB, *loudness.tunables()]
     payload = json.dumps(
-        [PIECE_FORMAT, dataclasses.asdict(settings), list(clip_keys), list(pauses), tail]
+        [PIECE_FORMAT, levelling, dataclasses.asdict(settings), list(clip_keys), list(pauses), tail]
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 

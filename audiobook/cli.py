@@ -17,7 +17,7 @@ from rich.markup import escape
 
 from audiobook import batch, pipeline
 from audiobook.cast import line_counts, render_cast_file, write_text_atomic
-from audiobook.config import Config
+from audiobook.config import Config, audio_settings
 from audiobook.errors import AudiobookError
 from audiobook.lexicon import load_lexicon
 from audiobook.models import Kind
@@ -109,6 +109,23 @@ def generate(
     split: Annotated[
         str, typer.Option("--split", help="none, or chapters: one MP3 per chapter and a playlist.")
     ] = "none",
+    quality: Annotated[
+        str,
+        typer.Option(
+            "--quality",
+            help="compact (22,050 Hz, 64 kbps, for listening) or high (44,100 Hz, 192 kbps).",
+        ),
+    ] = "compact",
+    loudness: Annotated[
+        float | None,
+        typer.Option("--loudness", help="Integrated loudness in LUFS (default -19).",
+                     metavar="LUFS"),
+    ] = None,
+    true_peak: Annotated[
+        float | None,
+        typer.Option("--true-peak", help="Highest true peak in dBTP (default -1.5).",
+                     metavar="DBTP"),
+    ] = None,
 ) -> None:
     """Make one MP3 (with chapters and tags) and one .vtt transcript per story."""
     config = _config(
@@ -118,6 +135,7 @@ def generate(
         split=split,
     )
     with user_errors():
+        config = replace(config, audio=audio_settings(quality, loudness, true_peak))
         if chapters is not None:
             config = replace(config, chapters=pipeline.parse_chapters(chapters))
         paths = batch.collect_stories(stories)

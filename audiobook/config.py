@@ -5,12 +5,15 @@ Each field carries its unit in its name; ``Config`` gathers what one run needs.
 
 from __future__ import annotations
 
+import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from audiobook.errors import ConfigError
+
 SAMPLE_RATE = 22050
-"""Samples per second of every clip and of the output (espeak-ng's native rate)."""
+"""Samples per second of every clip (espeak-ng's native rate) and of a compact book."""
 
 
 @dataclass(frozen=True)
@@ -45,18 +48,53 @@ class Pauses:
 
 @dataclass(frozen=True)
 class AudioSettings:
-    """Encoding of the finished MP3: mono, constant bitrate, with a Xing/LAME frame."""
+    """Encoding of the finished book (mono, constant bitrate) and its loudness."""
 
     bitrate_kbps: int = 64
     sample_rate: int = SAMPLE_RATE
-    target_dbfs: float = -20.0
-    """RMS level every clip is brought to, so that voices match in loudness."""
-    peak_dbfs: float = -1.0
-    """No sample exceeds this after the loudness gain."""
+    """The book's rate: the clips' rate or a whole multiple of it."""
+    loudness_lufs: float = -19.0
+    """Integrated loudness (ITU-R BS.1770) every clip is brought to, so that all voices
+    sound equally loud and the book measures this."""
+    true_peak_dbtp: float = -1.5
+    """No true (4x oversampled) peak of the finished book goes above this."""
     silence_threshold_dbfs: float = -50.0
     """Clip edges quieter than this are trimmed (espeak pads about 300 ms)."""
     keep_edge_ms: int = 15
     """Silence kept at each trimmed edge so that consonants are not clipped."""
+
+
+QUALITIES = {
+    "compact": AudioSettings(),
+    "high": AudioSettings(bitrate_kbps=192, sample_rate=2 * SAMPLE_RATE),
+}
+"""``--quality`` presets: compact (22,050 Hz, 64 kbps) is ample for synthetic speech
+at about 29 MB an hour; high (44,100 Hz, 192 kbps) is for archiving, at 86 MB an hour."""
+
+
+LOUDNESS_RANGE_LUFS = (-40.0, -10.0)
+TRUE_PEAK_RANGE_DBTP = (-20.0, 0.0)
+
+
+def audio_settings(
+    quality: str = "compact", loudness_lufs: float | None = None,
+    true_peak_dbtp: float | None = None,
+) -> AudioSettings:  # fmt: skip
+    """The ``quality`` preset with the loudness and true-peak ceiling asked for."""
+    if quality not in QUALITIES:
+        raise ConfigError(f"--quality '{quality}': choose {' or '.join(QUALITIES)}")
+    settings = QUALITIES[quality]
+    for value, (low, high), option, unit in (
+        (loudness_lufs, LOUDNESS_RANGE_LUFS, "--loudness", "LUFS"),
+        (true_peak_dbtp, TRUE_PEAK_RANGE_DBTP, "--true-peak", "dBTP"),
+    ):
+        if value is not None and not (math.isfinite(value) and low <= value <= high):
+            raise ConfigError(f"{option} {value:g}: choose from {low:g} to {high:g} {unit}")
+    if loudness_lufs is not None:
+        settings = replace(settings, loudness_lufs=loudness_lufs)
+    if true_peak_dbtp is not None:
+        settings = replace(settings, true_peak_dbtp=true_peak_dbtp)
+    return settings
 
 
 MAX_CLIP_CHARS = 1000

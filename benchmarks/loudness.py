@@ -18,31 +18,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from audiobook import tools
-
-SUMMARY = re.compile(
-    r"Integrated loudness:\s+I:\s+(?P<i>-?[\d.]+|-inf) LUFS.*?"
-    r"Loudness range:\s+LRA:\s+(?P<lra>-?[\d.]+) LU.*?"
-    r"True peak:\s+Peak:\s+(?P<tp>-?[\d.]+|-inf) dBFS",
-    re.S,
-)
-
+from audiobook import loudness, tools
 
 RATE = 22050
 
 
 def ebur128(source: list[str], pcm: bytes | None = None) -> dict[str, float]:
     """Integrated loudness, range and true peak of an ffmpeg input (or of raw ``pcm``)."""
-    result = subprocess.run(
-        [tools.ffmpeg_exe(), "-hide_banner", "-nostats", *source,
-         "-af", "ebur128=peak=true", "-f", "null", "-"],
-        input=pcm, capture_output=True, check=True,
-    )  # fmt: skip
-    log = result.stderr.decode(errors="replace")
-    found = SUMMARY.search(log[log.rfind("Summary:") :])
-    if not found:
-        raise SystemExit(f"no ebur128 summary for {source}")
-    return {k: float(v) for k, v in found.groupdict().items() if v is not None}
+    measured = loudness.ebur128(source, pcm)
+    return {"i": measured.integrated_lufs, "lra": measured.range_lu, "tp": measured.true_peak_dbtp}
 
 
 def cues(vtt: Path) -> dict[str, list[tuple[float, float]]]:

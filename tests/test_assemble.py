@@ -21,7 +21,6 @@ from audiobook.assemble import (
     Entry,
     assemble,
     build_timeline,
-    level,
     ms_to_samples,
     prepare_clip,
     trim_bounds,
@@ -30,6 +29,7 @@ from audiobook.assemble import (
 from audiobook.config import SAMPLE_RATE, AudioSettings, Pauses
 from audiobook.engines.fake import FakeEngine, tone_samples
 from audiobook.errors import AssemblyError
+from audiobook.loudness import integrated_loudness
 from audiobook.models import ChapterMark, Clip, Cue, Utterance, VoiceProfile
 from audiobook.mp3 import JOIN_GAP, join, read_piece
 from tests.conftest import HEROINE, NARRATOR, FakeSource, decode
@@ -135,6 +135,11 @@ def test_timeline_invariants(entries: list[Entry], lead_in: int, tail: int) -> N
 # --- clip processing -----------------------------------------------------------
 
 
+def read_wav_samples(path: Path) -> np.ndarray:
+    with wave.open(str(path), "rb") as wav:
+        return np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+
+
 def test_trimming_a_fake_clip_keeps_exactly_the_tone_and_the_kept_edges(tmp_path: Path) -> None:
     settings = AudioSettings()
     keep = ms_to_samples(settings.keep_edge_ms, SAMPLE_RATE)
@@ -152,40 +157,34 @@ def test_trim_bounds_of_silence_is_empty_and_of_edges_is_clamped() -> None:
     assert trim_bounds(loud, -50.0, 10) == (0, 100)
 
 
-def test_level_reaches_target_rms_but_never_exceeds_peak() -> None:
-    square = np.array([3000, -3000] * 1000, dtype=np.int16)
-    levelled = level(square, -20.0, -1.0).astype(np.float64)
-    rms_db = 20 * np.log10(np.sqrt(np.mean(levelled**2)) / 32768)
-    assert rms_db == pytest.approx(-20.0, abs=0.01)
-
-    spiky = np.zeros(10000, dtype=np.int16)
-    spiky[::1000] = 1000  # a low RMS that a -20 dBFS gain would push far past full scale
-    peak = np.max(np.abs(level(spiky, -20.0, -1.0)))
-    assert peak == pytest.approx(32768 * 10 ** (-1 / 20), abs=1)
+def test_prepared_clips_of_different_voices_come_out_equally_loud(tmp_path: Path) -> None:
+    settings = AudioSettings()
+    quiet = VoiceProfile("quiet", "en-us+m3", rate=175, pitch=20, volume=0.1)
+    bright = VoiceProfile("bright", "en-us+f3", rate=175, pitch=90, volume=1.0)
+    raw, measured = [], []
+    for profile in (quiet, bright):
+        path = tmp_path / f"{profile.name}.wav"
+        FakeEngine().synthesize("several words spoken here in one voice", profile, path)
+        raw.append(integrated_loudness(read_wav_samples(path), SAMPLE_RATE))
+        measured.append(integrated_loudness(prepare_clip(path, settings), SAMPLE_RATE))
+    assert raw[1] - raw[0] > 15  # as the engine spoke them
+    target = settings.loudness_lufs + assemble_module.LOUDNESS_OFFSET_LU
+    assert measured == pytest.approx([target, target], abs=0.05)
 
 
 @given(
     st.lists(st.integers(-32768, 32767), max_size=60).map(lambda v: np.array(v, dtype=np.int16)),
     st.integers(1, 8),
 )
-def test_chunked_trimming_and_levelling_equal_the_whole_array_arithmetic(
+def test_chunked_trimming_equals_the_whole_array_arithmetic(
     samples: np.ndarray, chunk: int
 ) -> None:
     threshold = 32768 * 10 ** (-30 / 20)
     loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > threshold)
     whole = (0, 0) if loud.size == 0 else (max(0, loud[0] - 3), min(len(samples), loud[-1] + 4))
-    values = samples.astype(np.float64)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(assemble_module, "CHUNK", chunk)
         assert trim_bounds(samples, -30.0, 3) == whole
-        levelled = level(samples, -20.0, -1.0)
-    if not values.any():
-        assert np.array_equal(levelled, samples)
-        return
-    rms, peak = np.sqrt(np.mean(values**2)), np.max(np.abs(values))
-    db = min(-20.0 - 20 * np.log10(rms / 32768), -1.0 - 20 * np.log10(peak / 32768))
-    expected = np.clip(np.round(values * 10 ** (db / 20)), -32768, 32767)
-    assert np.abs(levelled - expected).max() <= 1
 
 
 def test_clips_are_read_from_any_well_formed_wav(tmp_path: Path) -> None:

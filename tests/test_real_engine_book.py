@@ -9,6 +9,7 @@ import pytest
 from mutagen.id3 import ID3
 
 from audiobook.config import SAMPLE_RATE, Config
+from audiobook.loudness import ebur128
 from audiobook.pipeline import generate
 from tests.conftest import decode
 from tests.test_cli import SEED0, vtt_cues
@@ -41,3 +42,19 @@ def test_seed_story_with_real_voices(tmp_path: Path) -> None:
     # than the male narrator: the profile really reached the engine.
     assert pitch(*love) > 1.5 * float(np.median(narration))
     assert 70 < float(np.median(narration)) < 130
+
+    # Loudness of the finished file, by ffmpeg: the book at -19 LUFS with true peaks
+    # under -1.5 dBTP, and the narrator and the characters' voices level with each other.
+    measured = ebur128(["-i", str(result.mp3)])
+    assert -20.0 <= measured.integrated_lufs <= -18.0, measured
+    assert measured.true_peak_dbtp <= -1.5, measured
+    raw = ["-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", "pipe:0"]
+
+    def voice(names: set[str]) -> float:
+        parts = [pcm[s * SAMPLE_RATE // 1000 : e * SAMPLE_RATE // 1000]
+                 for s, e, name, _ in cues if name in names]  # fmt: skip
+        return ebur128(raw, np.concatenate(parts).tobytes()).integrated_lufs
+
+    narrator = voice({"Narrator"})
+    characters = voice({name for _, _, name, _ in cues} - {"Narrator"})
+    assert abs(narrator - characters) <= 2.0, (narrator, characters)
