@@ -222,6 +222,21 @@ def test_every_command_has_help_and_a_readme_section():
         assert command.callback is not None and command.callback.__doc__, "no help text"
 
 
+def test_every_option_of_every_command_is_in_the_readme():
+    import typer.main
+
+    readme = (SEEDS.parent / "README.md").read_text(encoding="utf-8")
+    group = typer.main.get_command(app)
+    missing = [
+        f"{name} {option}"
+        for name, command in group.commands.items()  # type: ignore[attr-defined]
+        for param in command.params
+        for option in param.opts
+        if option.startswith("--") and option != "--help" and f"`{option}" not in readme
+    ]
+    assert missing == []
+
+
 def test_cast_file_pauses_reach_the_audio(tmp_path):
     cast = tmp_path / "cast.toml"
     cast.write_text("[pauses]\nchapter_ms = 4000\n", encoding="utf-8")
