@@ -21,7 +21,7 @@ from audiobook.config import Config, audio_settings
 from audiobook.errors import AudiobookError
 from audiobook.lexicon import load_lexicon
 from audiobook.models import Kind
-from audiobook.plan import spoken_text
+from audiobook.plan import opening, spoken_text
 from audiobook.read import read
 
 app = typer.Typer(
@@ -250,17 +250,24 @@ def script(
         book = result.book
         byline = f" by {escape(book.author)}" if book.author else ""
         out.print(f"[bold]{escape(book.title)}[/]{byline}")
+        announcement = opening(book)
+        if announcement:
+            out.print(f"  [dim](announced)[/] {escape(announcement)}")
         chapter = -1
         for seg in result.segments:
             if seg.chapter != chapter and seg.kind not in (Kind.FRONT_MATTER,):
                 chapter = seg.chapter
                 out.print(f"\n[bold]== {escape(book.chapters[chapter].title)} ==[/]")
+                if book.chapters[chapter].announce:
+                    out.print(f"  [dim](announced)[/] {escape(book.chapters[chapter].title)}")
             written = spoken_text(result.text(seg))
             said = respell.apply(written)
             text = escape(written)
             if said != written:
                 text += f"\n    [dim]says: {escape(said)}[/]"
-            if seg.kind in (Kind.FRONT_MATTER, Kind.BACK_MATTER):
+            if seg.kind is Kind.FRONT_MATTER and seg.reason == "summary" and book.summary:
+                out.print(f"[dim]  (read after the title: summary)[/] {text}")
+            elif seg.kind in (Kind.FRONT_MATTER, Kind.BACK_MATTER):
                 out.print(f"[dim]  (skipped: {escape(seg.reason or seg.kind.value)}) {text}[/]")
             elif seg.kind in (Kind.DIALOGUE, Kind.THOUGHT):
                 who = seg.speaker or "unknown"

@@ -160,6 +160,9 @@ class Chapter:
     end: int
     heading: Span | None
     scenes: tuple[Scene, ...]
+    announce: bool = False
+    """The title comes from the file's table of contents while the text shows no
+    heading, so the narrator reads the title where the chapter begins."""
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,23 @@ read. Pauses follow the largest boundary crossed (see ``config.Pauses``).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from audiobook.config import MAX_CLIP_CHARS, Pauses
 from audiobook.lexicon import Lexicon
-from audiobook.models import SPOKEN_KINDS, Cast, Kind, Script, Segment, Utterance, VoiceProfile
+from audiobook.models import (
+    SPOKEN_KINDS,
+    Book,
+    Cast,
+    Kind,
+    Script,
+    Segment,
+    Utterance,
+    VoiceProfile,
+)
 
 ABBREVIATIONS = frozenset(
     "mr mrs ms dr st sr jr mt capt col gen lt sgt prof rev hon vs etc no vol fig ft esq messrs"
@@ -137,9 +147,9 @@ def plan(
             )
             prev = place
 
-    if _announceable(book.title):
-        opening = book.title.rstrip(".") + "." + (f" By {book.author}." if book.author else "")
-        add(opening, _Place(0, -2, -2, -2, True, cast.narrator), None, 0, 0)
+    announcement = opening(book)
+    if announcement:
+        add(announcement, _Place(0, -2, -2, -2, True, cast.narrator), None, 0, 0)
     if book.summary:
         add(book.summary, _Place(0, -1, -1, -1, True, cast.narrator), None, 0, 0)
 
@@ -151,6 +161,12 @@ def plan(
         speaker = seg.speaker if seg.kind in (Kind.DIALOGUE, Kind.THOUGHT) else None
         place = _Place(seg.chapter, seg.scene, seg.paragraph, index,
                        seg.kind is Kind.HEADING, profile)
+        chapter = book.chapters[seg.chapter]
+        if chapter.announce and seg.chapter not in announced:
+            # The title is only in the table of contents: say it before the chapter.
+            announced.add(seg.chapter)
+            title_place = dataclasses.replace(place, heading=True, profile=cast.narrator)
+            add(chapter.title, title_place, None, chapter.start, chapter.start)
         if seg.kind is Kind.HEADING:
             # A chapter's title is announced once, cleaned ("CHAPTER IV." -> "Chapter 4"),
             # even when its heading spans several lines.
@@ -161,6 +177,13 @@ def plan(
         for start, end in sentences(text[seg.start : seg.end], seg.start):
             add(text[start:end], place, speaker, start, end)
     return tuple(out)
+
+
+def opening(book: Book) -> str | None:
+    """What the narrator says first: the title and author, unless the title is an id."""
+    if not _announceable(book.title):
+        return None
+    return book.title.rstrip(".") + "." + (f" By {book.author}." if book.author else "")
 
 
 def _announceable(title: str) -> bool:

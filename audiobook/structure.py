@@ -10,6 +10,7 @@ plain-text rules only fill in what the markup does not say.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
 import re
 from dataclasses import dataclass
@@ -677,11 +678,11 @@ def _hinted_chapters(
             block.kind, block.label = "text", "chapter heading"
     chapters: list[Chapter] = []
     for n, (name, start, span, scenes) in enumerate(pieces):
+        announce = bool(name) and span is None  # titled by the navigation alone
         if not name:
             name = book_title if len(pieces) == 1 else _opening_words(text, scenes[0].start)
         chapters.append(Chapter(name or f"Chapter {n + 1}", start, scenes[-1].end, span,
-                                tuple(scenes)))
+                                tuple(scenes), announce))  # fmt: skip
     for n in range(len(chapters) - 1):
-        c = chapters[n]
-        chapters[n] = Chapter(c.title, c.start, chapters[n + 1].start, c.heading, c.scenes)
+        chapters[n] = dataclasses.replace(chapters[n], end=chapters[n + 1].start)
     return chapters

@@ -137,9 +137,23 @@ def test_script_json_shape_and_matter(tmp_path):
 def test_script_readable_view_shows_skipped_matter_with_reason():
     result = run("script", str(SEED1))
     assert result.exit_code == 0
-    assert "Hanane EL Mokkadem" in result.stdout.splitlines()[0]
-    assert re.search(r"\(skipped: summary\)", result.stdout)
+    lines = result.stdout.splitlines()
+    assert lines[0] == "001 e91bbaf8ab298a21 by Hanane EL Mokkadem"  # an id: not announced
+    assert lines[1].startswith("  (read after the title: summary) Summary: In the end Kakashi")
+    assert lines[2] == "  (skipped: author line) Written by Hanane EL Mokkadem"
     assert "(skipped: " in result.stdout and "The End" in result.stdout
+
+
+def test_script_readable_view_shows_what_is_announced(tmp_path):
+    story = tmp_path / "story.md"
+    story.write_text("# The Long Way\n\nBy A. Writer\n\n## Chapter 1\n\nIt rained.\n",
+                     encoding="utf-8")
+    result = run("script", str(story))
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[:2] == [
+        "The Long Way by A. Writer",
+        "  (announced) The Long Way. By A. Writer.",
+    ]
 
 
 def test_cast_write_then_generate_with_it(tmp_path):

@@ -497,3 +497,31 @@ def test_any_pages_give_a_valid_book_or_an_input_error(
     except AudiobookError:
         return
     check(book, segment(book))
+
+
+
+def test_chapters_titled_only_by_the_navigation_are_announced_before_they_begin(
+    tmp_path: Path,
+) -> None:
+    from audiobook.config import Config, Pauses
+    from audiobook.pipeline import prepare
+    from audiobook.plan import plan
+
+    untitled = Page("a.xhtml", "<p>The lamp was lit at dusk.</p>", nav="The Lamp")
+    titled = Page("b.xhtml", "<h1>Chapter Two</h1><p>Morning came.</p>", nav="The Visitor")
+    path = tmp_path / "book.epub"
+    path.write_bytes(make_epub([untitled, titled]))
+    script, cast, _ = prepare(path, Config(engine="fake", cache_dir=tmp_path / "c"))
+    assert [(c.title, c.announce) for c in script.book.chapters] == [
+        ("The Lamp", True),
+        ("The Visitor", False),  # announced where the page's own heading stands
+    ]
+    pauses = Pauses()
+    said = [(u.text, u.chapter, u.pause_before_ms) for u in plan(script, cast, pauses)]
+    assert said == [
+        ("The Lighthouse. By Ada Vale.", 0, pauses.lead_in_ms),
+        ("The Lamp", 0, pauses.scene_ms),
+        ("The lamp was lit at dusk.", 0, pauses.heading_ms),
+        ("The Visitor", 1, pauses.chapter_ms),
+        ("Morning came.", 1, pauses.heading_ms),
+    ]
