@@ -28,6 +28,7 @@ from pathlib import Path
 from audiobook._toml import Fields, load_toml
 from audiobook.config import Pauses
 from audiobook.errors import CastError
+from audiobook.files import as_new_file
 from audiobook.models import QUOTE_KINDS, Cast, Character, Gender, Script, VoiceProfile
 from audiobook.voices import narrator_profile
 
@@ -198,6 +199,7 @@ def write_text_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        as_new_file(tmp)
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)

@@ -21,6 +21,7 @@ from mutagen import MutagenError
 from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TIT2, TPE1, CTOCFlags, PictureType
 
 from audiobook.errors import ExportError, os_reason
+from audiobook.files import as_new_file
 from audiobook.models import Timeline
 from audiobook.mp3 import Piece, join
 
@@ -160,12 +161,7 @@ def _temp_beside(target: Path) -> Path:
     except OSError as exc:
         raise ExportError(_unwritable(target, exc)) from exc
     os.close(fd)
-    # mkstemp makes the file private (0600); the finished book should get the
-    # permissions any new file of the user's gets.
-    umask = os.umask(0)
-    os.umask(umask)
-    with contextlib.suppress(OSError):
-        os.chmod(name, 0o666 & ~umask)
+    as_new_file(name)
     return Path(name)
 
 

@@ -27,6 +27,7 @@ from mutagen.id3 import APIC, ID3, TALB, TCON, TIT2, TPE1, TRCK, PictureType
 from audiobook import tools
 from audiobook.errors import AssemblyError, ExportError, os_reason
 from audiobook.export import _cover, format_vtt, safe_filename
+from audiobook.files import as_new_file
 from audiobook.models import Timeline
 from audiobook.mp3 import Piece, join
 
@@ -209,7 +210,7 @@ def export_split(
                           "folder with -o.") from exc  # fmt: skip
     old: Path | None = None
     try:
-        os.chmod(part, 0o777 & ~_umask())
+        as_new_file(part, folder=True)
         _write_chapters(pieces, timeline, part, album, author, picture, bitrate_kbps)
         (part / f"{folder.name}.m3u").write_text(playlist(timeline), encoding="utf-8")
         (part / f"{folder.name}.vtt").write_text(format_vtt(timeline), encoding="utf-8")
@@ -234,9 +235,3 @@ def export_split(
         for leftover in (part, old):
             if leftover is not None and leftover != folder:
                 shutil.rmtree(leftover, ignore_errors=True)
-
-
-def _umask() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return umask

@@ -168,6 +168,25 @@ def test_cast_write_then_generate_with_it(tmp_path):
     assert voices == {"old_man"}
 
 
+@pytest.mark.parametrize("mask", [0o022, 0o077])
+def test_written_files_get_the_users_usual_permissions(tmp_path, mask):
+    import os
+    import stat
+
+    old = os.umask(mask)
+    try:
+        cast = tmp_path / "cast.toml"
+        assert run("cast", str(SEED0), "--write", str(cast)).exit_code == 0
+        out = tmp_path / "out"
+        result = run("generate", str(SEED0), "-o", str(out), "--engine", "fake",
+                     "--cache", str(tmp_path / "c"), "--chapters", "1")
+        assert result.exit_code == 0, result.output
+    finally:
+        os.umask(old)
+    for path in [cast, *out.iterdir()]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask, path
+
+
 def test_voices_lists_profiles_and_engine_voices():
     result = run("voices", "--engine", "fake")
     assert result.exit_code == 0
