@@ -43,7 +43,8 @@ INTERPOLATION_TAPS = 16
 
 def tunables() -> tuple[float, ...]:
     """Every constant that shapes the audio made here (part of the cache keys)."""
-    return (OVERSAMPLING, LIMITER_WINDOW_S, INTERPOLATION_TAPS, BLOCK_S, RELATIVE_GATE_LU)
+    return (OVERSAMPLING, TRUE_PEAK_TAPS, LIMITER_WINDOW_S, INTERPOLATION_TAPS, BLOCK_S,
+            RELATIVE_GATE_LU)
 
 
 @functools.cache
@@ -72,56 +73,75 @@ def _k_biquads(rate: int) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
 
 def _k_response(size: int, rate: int) -> np.ndarray:
     """The K-weighting filter's complex response at the bins of an rfft of ``size``."""
-    z = np.exp(-1j * np.pi * np.arange(size // 2 + 1) / (size // 2))  # z^-1 per bin
-    response = np.ones(size // 2 + 1, dtype=np.complex128)
+    z = np.exp(-2j * np.pi * np.fft.rfftfreq(size))  # z^-1 at each bin
+    response = np.ones(len(z), dtype=np.complex128)
     for b, a in _k_biquads(rate):
         response *= np.polyval(b[::-1], z) / np.polyval(a[::-1], z)
     return response
 
 
+@functools.lru_cache(maxsize=64)
+def _k_response_cached(size: int, rate: int) -> np.ndarray:
+    response = _k_response(size, rate)
+    response.flags.writeable = False
+    return response
+
+
 def _fft_size(n: int) -> int:
+    """The power of two at or above ``n``: few sizes, so the filter's response at
+    each is computed once."""
     return 1 << max(1, (n - 1).bit_length())
 
 
-BLOCK = 1 << 15
-"""Samples handled by one FFT, so that a long clip needs little memory at a time."""
-
-
-def _spans(n: int, lead: int) -> Iterator[tuple[int, int, int]]:
-    """(lo, at, end) per block: [at, end) is kept, [lo, end) is what is transformed."""
-    for at in range(0, n, BLOCK):
-        yield max(0, at - lead), at, min(n, at + BLOCK)
+FILTER_FRAME = 8192
+"""Samples per FFT frame of the K-weighting (small frames stay in the CPU's cache)."""
+FILTER_MEMORY_S = 0.04
+"""How much input before a frame's output the filter needs: the high-pass's time
+constant is about 4 ms, so 40 ms leaves less than -80 dB of its response out."""
 
 
 def k_weighted(samples: np.ndarray, rate: int) -> np.ndarray:
     """``samples`` (any scale) through the K-weighting filter, as float64.
 
-    The filter is applied in the frequency domain, a block at a time, each block
-    with the 250 ms before it (the filter's memory: its impulse response has died
-    out by then) and zero padding after, so this equals running the two biquads.
+    Overlap-save: the clip is cut into frames that each begin with the previous
+    ``FILTER_MEMORY_S`` of input, all transformed in one batch; the part of each
+    frame after that memory is the filter's output. Within 0.01% of running the two
+    biquads.
     """
     x = np.asarray(samples, dtype=np.float64)
-    out = np.empty(len(x))
-    warm = rate // 4
-    for lo, at, end in _spans(len(x), warm):
-        size = _fft_size(end - lo + warm)
-        y = np.fft.irfft(np.fft.rfft(x[lo:end], size) * _k_response(size, rate), size)
-        out[at:end] = y[at - lo : end - lo]
-    return out
+    n = len(x)
+    if not n:
+        return x
+    memory = max(1, round(FILTER_MEMORY_S * rate))
+    size = max(FILTER_FRAME, _fft_size(2 * memory))
+    step = size - memory
+    frames = -(-n // step)
+    padded = np.zeros(memory + frames * step + memory)
+    padded[memory : memory + n] = x
+    view = np.lib.stride_tricks.sliding_window_view(padded, size)[::step][:frames]
+    spectra = np.fft.rfft(view, axis=1)
+    spectra *= _k_response_cached(size, rate)
+    return np.fft.irfft(spectra, size, axis=1)[:, memory:].ravel()[:n]
+
+
+def _blocks_of_hops(energy: np.ndarray, hop: int) -> np.ndarray:
+    """Mean squares (full scale = 1) of 400 ms blocks from the energies of 100 ms hops."""
+    blocks = energy[:-3] + energy[1:-2] + energy[2:-1] + energy[3:]
+    return blocks / (4 * hop * FULL_SCALE**2)
 
 
 def block_powers(samples: np.ndarray, rate: int) -> np.ndarray:
     """Mean square of the K-weighted signal (full scale = 1) in each 400 ms block,
     one block every 100 ms; a clip shorter than a block is one block."""
-    y = k_weighted(samples, rate) / FULL_SCALE
+    y = k_weighted(samples, rate)
     if not len(y):
         return np.zeros(0)
-    block = round(BLOCK_S * rate)
-    if len(y) <= block:
-        return np.array([float(np.mean(y * y))])
-    sums = np.concatenate(([0.0], np.cumsum(y * y)))
-    starts = np.arange(0, len(y) - block + 1, block // 4)
-    return (sums[starts + block] - sums[starts]) / block
+    np.square(y, out=y)
+    hop = round(BLOCK_S * rate / 4)
+    if len(y) <= 4 * hop:
+        return np.array([float(np.mean(y))]) / FULL_SCALE**2
+    hops = len(y) // hop
+    return _blocks_of_hops(y[: hops * hop].reshape(hops, hop).sum(axis=1), hop)
 
 
 def _lufs(power: float) -> float:
@@ -145,10 +165,9 @@ def integrated_loudness(samples: np.ndarray, rate: int) -> float:
 
 
 @functools.cache
-def _phase_taps(factor: int) -> tuple[np.ndarray, ...]:
+def _phase_taps(factor: int, half: int) -> tuple[np.ndarray, ...]:
     """For each fraction p/factor (p = 1 .. factor-1) of a sample period, the FIR that
-    interpolates a band-limited signal there from the samples around it."""
-    half = INTERPOLATION_TAPS
+    interpolates a band-limited signal there from ``half`` samples each side."""
     offsets = np.arange(-half + 1, half + 1, dtype=np.float64)  # sample k = i + offset
     window = np.kaiser(2 * half, 8.0)
     taps = []
@@ -165,21 +184,57 @@ def upsample(samples: np.ndarray, factor: int) -> np.ndarray:
     out = np.empty(len(x) * factor)
     out[::factor] = x
     if factor > 1 and len(x):
-        half = INTERPOLATION_TAPS
-        padded = np.concatenate((np.zeros(half - 1), x, np.zeros(half)))
-        for p, taps in enumerate(_phase_taps(factor), start=1):
-            out[p::factor] = np.correlate(padded, taps, mode="valid")
+        for p, between in enumerate(_interpolated(x, factor, INTERPOLATION_TAPS), start=1):
+            out[p::factor] = between
     return out
 
 
-def _peak_envelope(samples: np.ndarray) -> np.ndarray:
-    """For each sample, the largest 4x-oversampled magnitude from the point midway to
-    the previous sample to the point midway to the next."""
-    up = np.abs(upsample(samples, OVERSAMPLING))
-    width = OVERSAMPLING // 2
-    padded = np.concatenate((np.zeros(width), up, np.zeros(width)))
-    window = np.lib.stride_tricks.sliding_window_view(padded, 2 * width + 1)
-    return window[::OVERSAMPLING].max(axis=1)[: len(samples)]
+TRUE_PEAK_TAPS = 8
+"""Samples each side that the true-peak interpolation reads (BS.1770 uses 12 taps per
+phase; 16 keep it within 0.1 dB on speech)."""
+
+
+def _interpolated(x: np.ndarray, factor: int, half: int) -> Iterator[np.ndarray]:
+    """For p = 1 .. factor-1, the signal interpolated at ``i + p/factor`` for each i."""
+    padded = np.concatenate((np.zeros(half - 1), x, np.zeros(half)))
+    for taps in _phase_taps(factor, half):
+        yield np.correlate(padded, taps, mode="valid")
+
+
+HOT_JOIN = 256
+"""Stretches of loud samples closer than this are interpolated as one (a call costs
+more than this much arithmetic)."""
+
+
+def _peak_envelope(samples: np.ndarray, floor: float = 0.0) -> np.ndarray:
+    """For each sample i, the largest 4x-oversampled magnitude from i - 1 to before
+    i + 1: exact wherever it could reach ``floor``, and elsewhere at least the sample
+    magnitudes (and below ``floor``).
+
+    A point between samples is interpolated from the 16 samples around it, so it
+    cannot exceed their largest magnitude times the taps' absolute sum: only the
+    stretches around samples louder than ``floor`` over that sum are interpolated
+    (on speech at the default level, about one sample in ten).
+    """
+    x = np.asarray(samples, dtype=np.float64)
+    near = np.abs(x)  # the largest magnitude in [i, i + 1)
+    n, half = len(x), TRUE_PEAK_TAPS
+    taps = _phase_taps(OVERSAMPLING, half)
+    bound = max(float(np.abs(t).sum()) for t in taps)
+    loud = np.flatnonzero(near >= floor / bound)
+    if loud.size:
+        breaks = np.flatnonzero(np.diff(loud) > 2 * half + HOT_JOIN)
+        firsts = np.maximum(0, loud[np.concatenate(([0], breaks + 1))] - half)
+        lasts = np.minimum(n, loud[np.concatenate((breaks, [loud.size - 1]))] + half + 1)
+        padded = np.concatenate((np.zeros(half - 1), x, np.zeros(half)))
+        for a, b in zip(firsts.tolist(), lasts.tolist(), strict=True):
+            stretch = padded[a : b + 2 * half - 1]  # padded[a + k] is x[a + k - half + 1]
+            for t in taps:
+                between = np.correlate(stretch, t, mode="valid")
+                np.maximum(near[a:b], np.abs(between), out=near[a:b])
+    envelope = near.copy()
+    np.maximum(envelope[1:], near[:-1], out=envelope[1:])
+    return envelope
 
 
 def true_peak(samples: np.ndarray) -> float:
@@ -200,27 +255,52 @@ def _running_min(x: np.ndarray, width: int) -> np.ndarray:
     return np.minimum(suffix[:count], prefix[width - 1 : width - 1 + count])
 
 
+def _smooth_gain(need: np.ndarray, half: int) -> np.ndarray:
+    """The gain for ``need`` (ones beyond its ends): the minimum over the 2h + 1
+    samples centred on each sample, then the mean of that over i .. i + h, so the gain
+    glides down before a peak and back up after it. Each of the minima averaged for
+    gain[i] covers need[i], so gain[i] <= need[i]."""
+    n = len(need)
+    ones = np.ones(half)
+    # spread[k] = min(need[k - h .. k + h]), with ones beyond the ends
+    spread = _running_min(np.concatenate((ones, need, ones, ones)), 2 * half + 1)
+    sums = np.concatenate(([0.0], np.cumsum(spread)))
+    return (sums[half + 1 : half + 1 + n] - sums[:n]) / (half + 1)
+
+
+def _limiter_spans(
+    samples: np.ndarray, ceiling: float, rate: int
+) -> Iterator[tuple[int, int, np.ndarray]]:
+    """(lo, hi, gain) for each stretch of ``samples`` the limiter turns down; the gain
+    is 1 everywhere else.
+
+    gain[i] depends on what samples i - h to i + 2h need (h: the window), so it is
+    worked out only around the samples over the ceiling, one cluster of them at a
+    time. Stretches may overlap; where they do, the smaller gain holds.
+    """
+    envelope = _peak_envelope(samples, floor=ceiling)
+    over = np.flatnonzero(envelope > ceiling)
+    if not over.size:
+        return
+    half = max(1, int(LIMITER_WINDOW_S * rate))
+    breaks = np.flatnonzero(np.diff(over) > 3 * half + 1)
+    for cluster in np.split(over, breaks + 1):
+        lo = max(0, int(cluster[0]) - 3 * half)
+        hi = min(len(envelope), int(cluster[-1]) + 3 * half + 1)
+        need = np.ones(hi - lo)
+        need[cluster - lo] = ceiling / envelope[cluster]
+        yield lo, hi, _smooth_gain(need, half)
+
+
 def limiter_gain(samples: np.ndarray, ceiling: float, rate: int) -> np.ndarray | None:
     """A smooth gain (<= 1 per sample) that keeps the true peak of ``samples`` under
-    ``ceiling`` (in sample units), or None when the clip needs none.
-
-    The gain each sample needs is spread by a running minimum over twice the window
-    and then averaged over the window, so the gain glides down before a peak and back
-    up after it, and is never above what any sample needs.
-    """
-    envelope = _peak_envelope(samples)
-    if not len(envelope) or float(envelope.max()) <= ceiling:
-        return None
-    need = np.minimum(1.0, ceiling / np.maximum(envelope, 1e-9))
-    half = max(1, int(LIMITER_WINDOW_S * rate))
-    padded = np.concatenate((np.ones(2 * half), need, np.ones(2 * half)))
-    spread = _running_min(padded, 2 * half + 1)  # spread[j] = min(padded[j : j + 2h + 1])
-    sums = np.concatenate(([0.0], np.cumsum(spread)))
-    # gain[i] averages spread[i + h .. i + 2h]; each of those windows covers i + 2h
-    # of padded, which is need[i], so gain[i] <= need[i].
-    width = half + 1
-    start = np.arange(len(need)) + half
-    return (sums[start + width] - sums[start]) / width
+    ``ceiling`` (in sample units), or None when the clip needs none."""
+    gain = None
+    for lo, hi, part in _limiter_spans(samples, ceiling, rate):
+        if gain is None:
+            gain = np.ones(len(samples))
+        np.minimum(gain[lo:hi], part, out=gain[lo:hi])
+    return gain
 
 
 def normalize(
@@ -228,19 +308,23 @@ def normalize(
 ) -> np.ndarray:
     """``samples`` at ``target_lufs`` with true peaks under ``ceiling_dbtp``, as float64
     in 16-bit units (not yet rounded); silence comes back unchanged."""
-    x = np.asarray(samples, dtype=np.float64)
-    loudness = integrated_loudness(x, rate)
+    loudness = integrated_loudness(samples, rate)
+    y = np.array(samples, dtype=np.float64)
     if not math.isfinite(loudness):
-        return x
-    y = x * 10 ** ((target_lufs - loudness) / 20)
+        return y
+    y *= 10 ** ((target_lufs - loudness) / 20)
     ceiling = FULL_SCALE * 10 ** (ceiling_dbtp / 20)
-    gain = limiter_gain(y, ceiling, rate)
-    return y if gain is None else y * gain
+    spans = list(_limiter_spans(y, ceiling, rate))  # measured before any is applied
+    for lo, hi, gain in spans:
+        y[lo:hi] *= gain
+    return y
 
 
 def to_pcm16(samples: np.ndarray) -> np.ndarray:
     """Float samples in 16-bit units, rounded and clipped to little-endian int16."""
-    return np.clip(np.round(samples), -FULL_SCALE, FULL_SCALE - 1).astype("<i2")
+    rounded = np.rint(samples)
+    np.clip(rounded, -FULL_SCALE, FULL_SCALE - 1, out=rounded)
+    return rounded.astype("<i2")
 
 
 # --- measuring a finished file ------------------------------------------------
