@@ -41,9 +41,13 @@ INTERPOLATION_TAPS = 16
 """Samples each side of a point that a Kaiser-windowed sinc reads to interpolate it."""
 
 
+REVISION = 2
+"""Raised whenever the arithmetic here changes what comes out (part of the cache keys)."""
+
+
 def tunables() -> tuple[float, ...]:
     """Every constant that shapes the audio made here (part of the cache keys)."""
-    return (OVERSAMPLING, TRUE_PEAK_TAPS, LIMITER_WINDOW_S, INTERPOLATION_TAPS, BLOCK_S,
+    return (REVISION, OVERSAMPLING, TRUE_PEAK_TAPS, LIMITER_WINDOW_S, INTERPOLATION_TAPS, BLOCK_S,
             RELATIVE_GATE_LU)
 
 
@@ -101,14 +105,14 @@ constant is about 4 ms, so 40 ms leaves less than -80 dB of its response out."""
 
 
 def k_weighted(samples: np.ndarray, rate: int) -> np.ndarray:
-    """``samples`` (any scale) through the K-weighting filter, as float64.
+    """``samples`` (any scale) through the K-weighting filter, as float32.
 
     Overlap-save: the clip is cut into frames that each begin with the previous
     ``FILTER_MEMORY_S`` of input, all transformed in one batch; the part of each
     frame after that memory is the filter's output. Within 0.01% of running the two
-    biquads.
+    biquads; single precision (ample for 16-bit audio) makes it a third faster.
     """
-    x = np.asarray(samples, dtype=np.float64)
+    x = np.asarray(samples, dtype=np.float32)
     n = len(x)
     if not n:
         return x
@@ -116,12 +120,13 @@ def k_weighted(samples: np.ndarray, rate: int) -> np.ndarray:
     size = max(FILTER_FRAME, _fft_size(2 * memory))
     step = size - memory
     frames = -(-n // step)
-    padded = np.zeros(memory + frames * step + memory)
+    padded = np.zeros(memory + frames * step + memory, dtype=np.float32)
     padded[memory : memory + n] = x
     view = np.lib.stride_tricks.sliding_window_view(padded, size)[::step][:frames]
     spectra = np.fft.rfft(view, axis=1)
-    spectra *= _k_response_cached(size, rate)
-    return np.fft.irfft(spectra, size, axis=1)[:, memory:].ravel()[:n]
+    spectra *= _k_response_cached(size, rate).astype(spectra.dtype)
+    out = np.fft.irfft(spectra, size, axis=1)[:, memory:].ravel()[:n]
+    return out.astype(np.float32, copy=False)
 
 
 def _blocks_of_hops(energy: np.ndarray, hop: int) -> np.ndarray:
@@ -139,9 +144,10 @@ def block_powers(samples: np.ndarray, rate: int) -> np.ndarray:
     np.square(y, out=y)
     hop = round(BLOCK_S * rate / 4)
     if len(y) <= 4 * hop:
-        return np.array([float(np.mean(y))]) / FULL_SCALE**2
+        return np.array([float(np.mean(y, dtype=np.float64))]) / FULL_SCALE**2
     hops = len(y) // hop
-    return _blocks_of_hops(y[: hops * hop].reshape(hops, hop).sum(axis=1), hop)
+    sums = y[: hops * hop].reshape(hops, hop).sum(axis=1, dtype=np.float64)
+    return _blocks_of_hops(sums, hop)
 
 
 def _lufs(power: float) -> float:
@@ -216,17 +222,19 @@ def _peak_envelope(samples: np.ndarray, floor: float = 0.0) -> np.ndarray:
     stretches around samples louder than ``floor`` over that sum are interpolated
     (on speech at the default level, about one sample in ten).
     """
-    x = np.asarray(samples, dtype=np.float64)
+    x = np.asarray(samples)
+    if x.dtype != np.float32:
+        x = x.astype(np.float64)
     near = np.abs(x)  # the largest magnitude in [i, i + 1)
     n, half = len(x), TRUE_PEAK_TAPS
-    taps = _phase_taps(OVERSAMPLING, half)
-    bound = max(float(np.abs(t).sum()) for t in taps)
+    taps = [t.astype(x.dtype) for t in _phase_taps(OVERSAMPLING, half)]
+    bound = max(float(np.abs(t).sum()) for t in _phase_taps(OVERSAMPLING, half))
     loud = np.flatnonzero(near >= floor / bound)
     if loud.size:
         breaks = np.flatnonzero(np.diff(loud) > 2 * half + HOT_JOIN)
         firsts = np.maximum(0, loud[np.concatenate(([0], breaks + 1))] - half)
         lasts = np.minimum(n, loud[np.concatenate((breaks, [loud.size - 1]))] + half + 1)
-        padded = np.concatenate((np.zeros(half - 1), x, np.zeros(half)))
+        padded = np.concatenate((np.zeros(half - 1, x.dtype), x, np.zeros(half, x.dtype)))
         for a, b in zip(firsts.tolist(), lasts.tolist(), strict=True):
             stretch = padded[a : b + 2 * half - 1]  # padded[a + k] is x[a + k - half + 1]
             for t in taps:
@@ -306,10 +314,10 @@ def limiter_gain(samples: np.ndarray, ceiling: float, rate: int) -> np.ndarray |
 def normalize(
     samples: np.ndarray, rate: int, target_lufs: float, ceiling_dbtp: float
 ) -> np.ndarray:
-    """``samples`` at ``target_lufs`` with true peaks under ``ceiling_dbtp``, as float64
+    """``samples`` at ``target_lufs`` with true peaks under ``ceiling_dbtp``, as float32
     in 16-bit units (not yet rounded); silence comes back unchanged."""
     loudness = integrated_loudness(samples, rate)
-    y = np.array(samples, dtype=np.float64)
+    y = np.array(samples, dtype=np.float32)  # single precision is ample for 16-bit audio
     if not math.isfinite(loudness):
         return y
     y *= 10 ** ((target_lufs - loudness) / 20)
