@@ -1,11 +1,11 @@
 """Loudness of speech clips as ITU-R BS.1770 measures it, and a true-peak limiter.
 
 Every clip is brought to the book's target loudness (K-weighted and gated, in LUFS),
-so all voices sound equally loud and the finished book measures the target. Speech
-has a crest factor of 15 to 20 dB, so at -19 LUFS some syllables would peak above
-full scale: a look-ahead limiter then holds the clip's 4x-oversampled (true) peaks
-under a ceiling, lowering the gain for a few milliseconds around each such peak
-only. All of it is numpy over one clip at a time; nothing here sees the whole book.
+so all voices sound equally loud and the finished book measures the target. espeak-ng's
+speech has a crest factor of about 21 dB, so at -19 LUFS some syllables would peak
+above full scale: a look-ahead limiter then holds the clip's 4x-oversampled (true)
+peaks under a ceiling, lowering the gain for some 30 ms around each such peak only.
+All of it is numpy over one clip at a time; nothing here sees the whole book.
 """
 
 from __future__ import annotations
