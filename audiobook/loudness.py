@@ -39,6 +39,7 @@ so that it turns whole periods down rather than reshaping single waves."""
 
 INTERPOLATION_TAPS = 16
 """Samples each side of a point that a Kaiser-windowed sinc reads to interpolate it."""
+KAISER_BETA = 8.0
 
 
 REVISION = 2
@@ -47,8 +48,9 @@ REVISION = 2
 
 def tunables() -> tuple[float, ...]:
     """Every constant that shapes the audio made here (part of the cache keys)."""
-    return (REVISION, OVERSAMPLING, TRUE_PEAK_TAPS, LIMITER_WINDOW_S, INTERPOLATION_TAPS, BLOCK_S,
-            RELATIVE_GATE_LU)
+    return (REVISION, OVERSAMPLING, TRUE_PEAK_TAPS, LIMITER_WINDOW_S, INTERPOLATION_TAPS,
+            KAISER_BETA, BLOCK_S, RELATIVE_GATE_LU, ABSOLUTE_GATE_LUFS, FILTER_FRAME,
+            FILTER_MEMORY_S)
 
 
 @functools.cache
@@ -175,7 +177,7 @@ def _phase_taps(factor: int, half: int) -> tuple[np.ndarray, ...]:
     """For each fraction p/factor (p = 1 .. factor-1) of a sample period, the FIR that
     interpolates a band-limited signal there from ``half`` samples each side."""
     offsets = np.arange(-half + 1, half + 1, dtype=np.float64)  # sample k = i + offset
-    window = np.kaiser(2 * half, 8.0)
+    window = np.kaiser(2 * half, KAISER_BETA)
     taps = []
     for p in range(1, factor):
         h = np.sinc(offsets - p / factor) * window
@@ -273,7 +275,8 @@ def _smooth_gain(need: np.ndarray, half: int) -> np.ndarray:
     # spread[k] = min(need[k - h .. k + h]), with ones beyond the ends
     spread = _running_min(np.concatenate((ones, need, ones, ones)), 2 * half + 1)
     sums = np.concatenate(([0.0], np.cumsum(spread)))
-    return (sums[half + 1 : half + 1 + n] - sums[:n]) / (half + 1)
+    gain = (sums[half + 1 : half + 1 + n] - sums[:n]) / (half + 1)
+    return np.minimum(gain, need, out=gain)  # the running sums round by up to 1e-13
 
 
 def _limiter_spans(
@@ -354,16 +357,22 @@ class Measured:
     true_peak_dbtp: float
 
 
-def ebur128(inputs: Sequence[str], pcm: bytes | None = None) -> Measured:
+def ebur128(inputs: Sequence[str], pcm: bytes | None = None, timeout_s: float = 600) -> Measured:
     """Loudness of an ffmpeg input (``["-i", path]``, or raw-format options and
     ``pcm`` fed on stdin), measured independently of the code above."""
     command = [tools.ffmpeg_exe(), "-hide_banner", "-nostats", "-nostdin" if pcm is None else "",
                *inputs, "-af", "ebur128=peak=true", "-f", "null", "-"]  # fmt: skip
-    result = subprocess.run(
-        [part for part in command if part], input=pcm, capture_output=True, check=False
-    )
+    try:
+        result = subprocess.run(
+            [part for part in command if part], input=pcm, capture_output=True, check=False,
+            timeout=timeout_s,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise AssemblyError(f"ffmpeg could not measure {' '.join(inputs)} ({exc}).") from exc
     log = result.stderr.decode("utf-8", "replace")
-    found = _SUMMARY.search(log[log.rfind("Summary:") :])
+    summary = log.rfind("Summary:")
+    found = _SUMMARY.search(log[summary:]) if summary >= 0 else None
     if result.returncode != 0 or not found:
-        raise AssemblyError(f"ffmpeg could not measure the loudness of {' '.join(inputs)}.")
+        last = log.strip().splitlines()[-1] if log.strip() else "no output"
+        raise AssemblyError(f"ffmpeg could not measure {' '.join(inputs)} ({last}).")
     return Measured(float(found["i"]), float(found["lra"]), float(found["tp"]))

@@ -35,7 +35,7 @@ import wave
 from pathlib import Path
 from typing import Any
 
-from audiobook.config import CLIP_TIMEOUT_S, SAMPLE_RATE
+from audiobook.config import SAMPLE_RATE
 from audiobook.engines import EngineVoice, voice_exists
 from audiobook.errors import EngineError
 from audiobook.models import VoiceProfile
@@ -62,6 +62,8 @@ def _read_complete_wav(path: Path) -> bytes | None:
 
 #: How long to wait for espeak-ng and the driver to become idle between pieces.
 SETTLE_TIMEOUT_S = 10.0
+#: How long after espeak-ng's queue has emptied the driver may take to write the file.
+WRITE_GRACE_S = 5.0
 
 
 class Pyttsx3Engine:
@@ -199,6 +201,8 @@ class Pyttsx3Engine:
         data = self._speak_once(text, profile, path)
         if not data:  # espeak-ng ended the message before it began; never seen twice
             data = self._speak_once(text, profile, path)
+        if not data:
+            raise EngineError("espeak-ng returned no audio for this text, twice.")
         return data
 
     def _speak_once(self, text: str, profile: VoiceProfile, path: Path) -> bytes:
@@ -215,17 +219,22 @@ class Pyttsx3Engine:
             self._settle()
         return data
 
-    @staticmethod
-    def _wait_for(path: Path) -> bytes:
-        deadline = time.monotonic() + CLIP_TIMEOUT_S
+    def _wait_for(self, path: Path) -> bytes:
+        """The piece's PCM once the driver has written it. espeak-ng's queue is waited
+        for first; once it is empty the file is due at once, so a file that still
+        has not come (a driver callback that failed) is an error within seconds, not
+        at the clip's deadline."""
+        self._synchronize()
+        deadline = time.monotonic() + WRITE_GRACE_S
         while True:
             data = _read_complete_wav(path)
             if data is not None:
                 return data
             if time.monotonic() > deadline:
-                raise EngineError(
-                    f"espeak-ng did not finish writing {path.name} within {CLIP_TIMEOUT_S:.0f} s."
-                )
+                driver = getattr(getattr(self._tts, "proxy", None), "_driver", None)
+                if driver is not None:
+                    driver._speaking = False  # the message is over; let the next one start
+                raise EngineError(f"espeak-ng finished without writing {path.name}.")
             time.sleep(0.005)
 
     def synthesize(self, text: str, profile: VoiceProfile, out: Path) -> None:
