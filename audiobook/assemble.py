@@ -32,12 +32,9 @@ import numpy as np
 from audiobook import loudness, tools
 from audiobook.config import SAMPLE_RATE, AudioSettings, Pauses
 from audiobook.errors import AssemblyError, os_reason
-from audiobook.loudness import normalize, to_pcm16, upsample
+from audiobook.loudness import FULL_SCALE, normalize, to_pcm16, upsample
 from audiobook.models import ChapterMark, Clip, Cue, Timeline, Utterance
 from audiobook.mp3 import JOIN_GAP, Piece, frame_samples, read_piece
-
-FULL_SCALE = 32768.0
-"""0 dBFS for 16-bit samples (pydub's convention too)."""
 
 LOUDNESS_OFFSET_LU = 1.5
 """Clips are measured and brought this much above the book's target, because the

@@ -77,18 +77,14 @@ def _k_biquads(rate: int) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
     return shelf, highpass
 
 
+@functools.lru_cache(maxsize=64)
 def _k_response(size: int, rate: int) -> np.ndarray:
-    """The K-weighting filter's complex response at the bins of an rfft of ``size``."""
+    """The K-weighting filter's complex response at the bins of an rfft of ``size``
+    (read-only: it is cached)."""
     z = np.exp(-2j * np.pi * np.fft.rfftfreq(size))  # z^-1 at each bin
     response = np.ones(len(z), dtype=np.complex128)
     for b, a in _k_biquads(rate):
         response *= np.polyval(b[::-1], z) / np.polyval(a[::-1], z)
-    return response
-
-
-@functools.lru_cache(maxsize=64)
-def _k_response_cached(size: int, rate: int) -> np.ndarray:
-    response = _k_response(size, rate)
     response.flags.writeable = False
     return response
 
@@ -126,7 +122,7 @@ def k_weighted(samples: np.ndarray, rate: int) -> np.ndarray:
     padded[memory : memory + n] = x
     view = np.lib.stride_tricks.sliding_window_view(padded, size)[::step][:frames]
     spectra = np.fft.rfft(view, axis=1)
-    spectra *= _k_response_cached(size, rate).astype(spectra.dtype)
+    spectra *= _k_response(size, rate).astype(spectra.dtype)
     out = np.fft.irfft(spectra, size, axis=1)[:, memory:].ravel()[:n]
     return out.astype(np.float32, copy=False)
 
