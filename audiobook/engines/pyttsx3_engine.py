@@ -82,6 +82,10 @@ class Pyttsx3Engine:
             raise EngineError(f"pyttsx3 could not start espeak-ng ({exc}).") from exc
         self._known: set[str] = set()
         self._synchronize, self._get_parameter = self._bind_espeak()
+        try:
+            self._driver: Any = self._tts.proxy._driver  # its setters and "speaking" flag
+        except AttributeError as exc:
+            raise EngineError(f"pyttsx3's driver is not where it is expected ({exc}).") from exc
         self._catalog: tuple[tuple[EngineVoice, ...], frozenset[str]] | None = None
 
     @staticmethod
@@ -105,9 +109,8 @@ class Pyttsx3Engine:
         """Wait until espeak-ng has finished every queued message and the driver's
         callback has let go of the last one (the GIL is released while we wait)."""
         self._synchronize()
-        driver = getattr(getattr(self._tts, "proxy", None), "_driver", None)
         deadline = time.monotonic() + SETTLE_TIMEOUT_S
-        while getattr(driver, "_speaking", False):
+        while getattr(self._driver, "_speaking", False):
             if time.monotonic() > deadline:
                 raise EngineError(
                     f"espeak-ng stayed busy for more than {SETTLE_TIMEOUT_S:.0f} s after a clip."
@@ -162,7 +165,7 @@ class Pyttsx3Engine:
         espeak-ng dropped is set again; one it still refuses is an error.
         """
         self._check_voice(profile.voice)
-        driver = self._tts.proxy._driver
+        driver = self._driver
         # the driver sets volume as int(round(volume * 100, 2))
         wanted = (int(profile.rate), int(profile.pitch), int(round(float(profile.volume) * 100, 2)))
         held: tuple[int, ...] = ()
@@ -231,9 +234,7 @@ class Pyttsx3Engine:
             if data is not None:
                 return data
             if time.monotonic() > deadline:
-                driver = getattr(getattr(self._tts, "proxy", None), "_driver", None)
-                if driver is not None:
-                    driver._speaking = False  # the message is over; let the next one start
+                self._driver._speaking = False  # the message is over; let the next one start
                 raise EngineError(f"espeak-ng finished without writing {path.name}.")
             time.sleep(0.005)
 
