@@ -1,21 +1,29 @@
 # The few commands people run. `make run` and `make test` install what they need first.
-PYTHON ?= python3
+# On Windows a virtual environment keeps its programs in Scripts\ and Python is `python`.
 VENV ?= .venv
+ifeq ($(OS),Windows_NT)
+PYTHON ?= python
+BIN := $(VENV)/Scripts
+EXE := .exe
+else
+PYTHON ?= python3
 BIN := $(VENV)/bin
+EXE :=
+endif
 
 .PHONY: run test install lint bench-attribution bench-speed clean
 
-$(BIN)/python:
+$(BIN)/python$(EXE):
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
-	touch $@
+$(VENV)/.installed: pyproject.toml | $(BIN)/python$(EXE)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	$(BIN)/python -c "import pathlib; pathlib.Path('$@').touch()"
 
 install: $(VENV)/.installed
 
 run: install
-	$(BIN)/audiobook generate seeds/*.txt -o out
+	$(BIN)/python -m audiobook generate seeds -o out
 
 test: install
 	$(BIN)/python -m pytest -q

@@ -1,3 +1,6 @@
-from audiobook.cli import main
+"""``python -m audiobook``: the same command as ``audiobook``."""
 
-main()
+if __name__ == "__main__":  # not when a spawned synthesis worker imports this module
+    from audiobook.cli import main
+
+    main()

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from audiobook._toml import Fields, load_toml
 from audiobook.errors import LexiconError
+from audiobook.resources import shipped_lexicon_path
 
 MAX_ENTRIES = 20_000
 MAX_PATTERN = 500
@@ -67,7 +68,7 @@ def make_lexicon(
 
 
 def default_lexicon_path() -> Path:
-    return Path(__file__).resolve().parent.parent / "voices" / "lexicon" / "default.toml"
+    return shipped_lexicon_path()
 
 
 def load_lexicon(paths: Iterable[Path]) -> Lexicon:
