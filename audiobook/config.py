@@ -105,8 +105,12 @@ CLIP_TIMEOUT_S = 60.0
 
 
 def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "audiobook" / "clips"
+    """Where the platform keeps caches: ``~/.cache/audiobook/clips`` (or under
+    ``$XDG_CACHE_HOME``) on Linux, ``~/Library/Caches/audiobook/clips`` on macOS,
+    ``%LOCALAPPDATA%\\audiobook\\Cache\\clips`` on Windows."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("audiobook", appauthor=False)) / "clips"
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,8 @@ class Config:
     voices_dir: Path | None = None
     cast_file: Path | None = None
     engine: str = "pyttsx3"
+    driver: str | None = None
+    """The pyttsx3 driver (``espeak``, ``sapi5``, ``nsss``, …); None: pyttsx3's choice."""
     jobs: int = 0
     """Synthesis worker processes; 0 means the CPU count."""
     title: str | None = None

@@ -44,11 +44,13 @@ def safe_filename(title: str) -> str:
     text = " ".join(text.split())
     # A leading '-' reads as an option, a leading '.' hides the file.
     text = text.strip(" .-_")[:MAX_FILENAME_CHARS].rstrip(" .")
-    if text.split(".")[0].upper() in {"CON", "PRN", "AUX", "NUL"} or re.fullmatch(
-        r"(?i)(COM|LPT)\d", text.split(".")[0]
-    ):
+    if WINDOWS_RESERVED.fullmatch(text.split(".")[0].rstrip(" ")):
         text = f"{text}_"
     return text or "audiobook"
+
+
+WINDOWS_RESERVED = re.compile(r"(?i)CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|(?:COM|LPT)[0-9¹²³]")
+"""Device names Windows reserves with any extension ("nul.mp3", "COM¹ .mp3")."""
 
 
 def vtt_time(ms: int) -> str:

@@ -288,6 +288,14 @@ def test_unwritable_destination_is_an_export_error(
         ("   ", "audiobook"),
         ("\x00\x07", "audiobook"),
         ("CON", "CON_"),
+        ("nul.mp3", "nul.mp3_"),
+        ("Com1", "Com1_"),
+        ("LPT¹", "LPT¹_"),
+        ("CONIN$", "CONIN$_"),
+        ("AUX .story", "AUX .story_"),
+        ("Console", "Console"),
+        ("Dots and spaces . . .", "Dots and spaces"),
+        ('Who? "Me" <you> | *all*', "Who_ _Me_ _you_ _ _all"),
         ("a=b;c#d", "a=b;c#d"),
     ],
 )
@@ -302,6 +310,12 @@ def test_safe_filename_is_always_safe(title: str) -> None:
     assert "/" not in name and "\\" not in name and ".." not in name and ":" not in name
     assert not any(ord(ch) < 32 or ord(ch) == 127 for ch in name)
     assert not name.startswith(("-", ".")) and name == name.strip()
+    # valid on Windows too: no reserved characters, trailing dot or space, device name
+    assert not set(name) & set(':*?"<>|') and not name.endswith((".", " "))
+    assert not WINDOWS_DEVICE.fullmatch(name.split(".")[0].rstrip(" "))
+
+
+WINDOWS_DEVICE = re.compile(r"(?i)CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|(?:COM|LPT)[0-9¹²³]")
 
 
 def test_exported_files_get_the_usual_permissions(
