@@ -56,6 +56,14 @@ NarratorOpt = Annotated[
 EngineOpt = Annotated[
     str, typer.Option("--engine", help="Speech engine: pyttsx3, or fake (silent tones, for tests).")
 ]
+DriverOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--driver",
+        help="pyttsx3 driver: espeak, sapi5, nsss, or another under pyttsx3.drivers "
+        "(default: pyttsx3's choice for this system).",
+    ),
+]
 
 
 @contextmanager
@@ -103,6 +111,7 @@ def generate(
         str | None, typer.Option("--chapters", help="Render only these chapters, e.g. 1-3,7.")
     ] = None,
     engine: EngineOpt = "pyttsx3",
+    driver: DriverOpt = None,
     format: Annotated[
         str, typer.Option("--format", help="mp3, or m4b (AAC with chapters, for audiobook apps).")
     ] = "mp3",
@@ -131,8 +140,8 @@ def generate(
     config = _config(
         out_dir=output, cast_file=cast, voices_dir=voices, jobs=jobs, title=title, author=author,
         cover=cover, encoding=encoding, read_notes=read_notes, cache_dir=cache, engine=engine,
-        lexicons=tuple(lexicon) if lexicon else None, narrator=narrator, format=format,
-        split=split,
+        driver=driver, lexicons=tuple(lexicon) if lexicon else None, narrator=narrator,
+        format=format, split=split,
     )
     with user_errors():
         config = replace(config, audio=audio_settings(quality, loudness, true_peak))
@@ -232,11 +241,13 @@ def script(
     read_notes: NotesOpt = False,
     lexicon: LexiconOpt = None,
     narrator: NarratorOpt = None,
+    engine: EngineOpt = "pyttsx3",
+    driver: DriverOpt = None,
 ) -> None:
     """Show the segmented, attributed script, without synthesis."""
     config = _config(cast_file=cast, voices_dir=voices, encoding=encoding, title=title,
-                     author=author, read_notes=read_notes, narrator=narrator,
-                     lexicons=tuple(lexicon) if lexicon else None)
+                     author=author, read_notes=read_notes, narrator=narrator, engine=engine,
+                     driver=driver, lexicons=tuple(lexicon) if lexicon else None)
     with user_errors():
         if as_text:
             out.file.write(read(story, encoding).source_text)
@@ -288,18 +299,23 @@ def cast_command(
     voices: VoicesOpt = None,
     encoding: EncodingOpt = None,
     narrator: NarratorOpt = None,
+    engine: EngineOpt = "pyttsx3",
+    driver: DriverOpt = None,
 ) -> None:
     """List the characters found, their gender, line counts and voices."""
-    config = _config(cast_file=cast, voices_dir=voices, encoding=encoding, narrator=narrator)
+    config = _config(cast_file=cast, voices_dir=voices, encoding=encoding, narrator=narrator,
+                     engine=engine, driver=driver)
     with user_errors():
         result, cast_, _ = pipeline.prepare(story, config)
         counts = line_counts(result)
-        out.print(f"narrator: {cast_.narrator.name}")
+        narrator_ = cast_.narrator
+        out.print(f"narrator: {narrator_.name} ({escape(narrator_.voice)})")
         for c in sorted(result.characters, key=lambda c: (-counts[c.name], c.name)):
             aliases = f" (also {', '.join(c.aliases)})" if c.aliases else ""
+            profile = cast_.profile_for(c.name)
             out.print(
                 f"{escape(c.name)}{escape(aliases)}: {c.gender.value}, {counts[c.name]} lines, "
-                f"voice {cast_.profile_for(c.name).name}"
+                f"voice {profile.name} ({escape(profile.voice)})"
             )
         if write is not None:
             write_text_atomic(write, render_cast_file(result, cast_))
@@ -310,23 +326,38 @@ def cast_command(
 def voices_command(
     voices: VoicesOpt = None,
     engine: EngineOpt = "pyttsx3",
+    driver: DriverOpt = None,
 ) -> None:
-    """List the voice profiles and the voices the engine has installed."""
-    from audiobook.engines import list_voices
-    from audiobook.voices import load_profiles
+    """List the voice profiles, the installed voice each speaks with here, and the
+    voices the engine has installed."""
+    from audiobook.engines import EngineSpec, catalog
+    from audiobook.voices import describe_voice, engine_profiles
 
     with user_errors():
-        profiles = load_profiles(voices)
-        out.print("[bold]Profiles[/]")
+        spec = EngineSpec(engine, driver)
+        profiles = engine_profiles(voices, spec)
+        found = catalog(spec)
+        where = f"the {engine} engine"
+        if engine == "pyttsx3":
+            where = f"pyttsx3's {found.driver} driver"
+        out.print(f"[bold]Profiles[/], as they speak with {where}")
         for p in profiles.values():
+            named = "" if p.named_voice(found.driver) else "  (chosen by language, gender, age)"
             out.print(
-                f"  {p.name:16} {p.voice:22} {p.rate:3d} wpm  pitch {p.pitch:2d}  "
-                f"{p.gender.value:7} {p.age:6} {p.role:9} {escape(p.description)}"
+                f"  {p.name:16} {p.gender.value:7} {p.age:6} {p.language:6} {p.role:9} "
+                f"{p.rate:3d} wpm  pitch {p.pitch:2d}  {escape(p.description)}"
             )
-        installed = list_voices(engine)
-        out.print(f"\n[bold]Voices installed in the {engine} engine[/] ({len(installed)})")
+            out.print(f"    speaks with {escape(describe_voice(p.voice, found))}{named}")
+        if not found.pitch:
+            out.print(
+                f"  ({found.driver} cannot set pitch: profiles are told apart by voice and rate)"
+            )
+        installed = found.voices
+        out.print(f"\n[bold]Voices installed for {where}[/] ({len(installed)})")
         for v in installed:
-            out.print(f"  {v.id:28} {escape(v.name)}")
+            about = ", ".join(x for x in (*v.languages, v.gender or "", v.age or "") if x)
+            suffix = "  " + escape(f"[{about}]") if about else ""
+            out.print(f"  {escape(v.id):28} {escape(v.name)}{suffix}")
 
 
 @app.command()
@@ -336,12 +367,13 @@ def preview(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="MP3 file.")] = None,
     voices: VoicesOpt = None,
     engine: EngineOpt = "pyttsx3",
+    driver: DriverOpt = None,
     cache: Annotated[
         Path | None, typer.Option("--cache", help="Cache folder (clips and encoded chapters).")
     ] = None,
 ) -> None:
     """Speak a short sample with one profile, to audition it."""
-    config = _config(voices_dir=voices, engine=engine, cache_dir=cache)
+    config = _config(voices_dir=voices, engine=engine, driver=driver, cache_dir=cache)
     with user_errors():
         path = pipeline.preview(profile, text, output, config)
         err.print(f"wrote {escape(str(path))}")

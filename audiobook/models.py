@@ -217,11 +217,15 @@ class Script:
 
 @dataclass(frozen=True)
 class VoiceProfile:
-    """A voice: an engine voice plus the settings that make it distinct.
+    """A voice: who it sounds like, the engine voice it speaks with, and its settings.
 
-    ``voice`` is the engine's voice id (on espeak-ng a voice and variant such as
-    ``en-us+m3``); ``rate`` is words per minute; ``pitch`` is 0-100 (espeak's
-    scale, 50 is the voice's own); ``volume`` is 0.0-1.0.
+    A profile file describes the voice (gender, age, language, rate, pitch, volume)
+    and may name an engine voice per pyttsx3 driver (``voices``). ``voice`` is the
+    engine voice id this profile speaks with on the engine in use: the one named for
+    its driver, or one chosen from the installed voices by ``voices.resolve``
+    (on espeak-ng a voice and variant such as ``en-us+m3``). ``rate`` is words per
+    minute; ``pitch`` is 0-100 (espeak's scale, 50 is the voice's own; drivers that
+    cannot set pitch ignore it); ``volume`` is 0.0-1.0.
     """
 
     name: str
@@ -235,7 +239,15 @@ class VoiceProfile:
     role: str = "character"
     """"narrator", "character" (a voice of its own for a main character) or
     "minor" (shared by minor and unnamed speakers)."""
+    language: str = "en"
+    """A BCP 47 language tag (``en-GB``): the language and accent to choose a voice by."""
+    voices: tuple[tuple[str, str], ...] = ()
+    """(pyttsx3 driver, engine voice id) pairs the profile file names, by driver."""
     source: Path | None = field(default=None, compare=False)
+
+    def named_voice(self, driver: str) -> str | None:
+        """The engine voice the profile file names for ``driver``, if any."""
+        return dict(self.voices).get(driver)
 
     def settings(self) -> dict[str, object]:
         """What reaches the engine: the part of the profile that changes the audio."""

@@ -20,6 +20,7 @@ from audiobook.attribute import attribute
 from audiobook.cast import CastFile, load_cast_file, make_cast
 from audiobook.characters import find_characters
 from audiobook.config import Config, Pauses
+from audiobook.engines import EngineSpec
 from audiobook.errors import ConfigError, ExportError
 from audiobook.export import export, safe_filename
 from audiobook.lexicon import default_lexicon_path, load_lexicon
@@ -31,7 +32,7 @@ from audiobook.segment import segment
 from audiobook.split import export_split
 from audiobook.structure import structure
 from audiobook.synthesize import Synthesizer
-from audiobook.voices import check_engine_voices, load_profiles
+from audiobook.voices import engine_profiles
 
 UNKNOWN_AUTHOR = "Unknown author"
 """The artist tag when the story names no author, so players still group it sensibly."""
@@ -73,9 +74,15 @@ def build_script(
     return Script(book, attribute(book, segments, characters), characters)
 
 
+def engine_spec(config: Config) -> EngineSpec:
+    """The engine and pyttsx3 driver ``config`` asks for."""
+    return EngineSpec(config.engine, config.driver)
+
+
 def prepare(path: Path, config: Config) -> tuple[Script, Cast, dict[str, VoiceProfile]]:
-    """Script and cast for one story, as ``generate`` would use them."""
-    profiles = load_profiles(config.voices_dir)
+    """Script and cast for one story, as ``generate`` would use them, with every
+    profile resolved to the engine voice it speaks with."""
+    profiles = engine_profiles(config.voices_dir, engine_spec(config))
     cast_file = load_cast_file(config.cast_file) if config.cast_file else None
     script = build_script(
         path,
@@ -170,10 +177,6 @@ def generate(
     """One story file -> one chaptered, tagged MP3 and its WebVTT transcript."""
     _check_output_format(config)
     script, cast, _ = prepare(path, config)
-    used = {cast.narrator, *(p for _, p in cast.speakers)}
-    if cast.unknown:
-        used.add(cast.unknown)
-    check_engine_voices(used, config.engine)
     config = replace(config, pauses=pauses_for(config))
     utterances = plan(script, cast, config.pauses, load_lexicon(lexicon_paths(config)))
     utterances = select_chapters(utterances, config.chapters, len(script.book.chapters))
@@ -183,7 +186,7 @@ def generate(
         mp3, vtt = (p.with_name(p.stem + label + p.suffix) for p in (mp3, vtt))
     _check_writable(config.out_dir, mp3.name)
     titles = [chapter.title for chapter in script.book.chapters]
-    source = Synthesizer(config.engine, config.cache_dir, config.worker_count(), titles)
+    source = Synthesizer(engine_spec(config), config.cache_dir, config.worker_count(), titles)
     audio = assemble(
         utterances, titles, source, _pieces_dir(config), config.audio, config.pauses,
         encoders=config.worker_count(), progress=progress,
@@ -248,18 +251,17 @@ def preview(profile_name: str, text: str | None, output: Path | None, config: Co
     from audiobook.errors import VoiceError
     from audiobook.models import Utterance
 
-    profiles = load_profiles(config.voices_dir)
+    profiles = engine_profiles(config.voices_dir, engine_spec(config))
     if profile_name not in profiles:
         raise VoiceError(
             f"no voice profile named '{profile_name}' (known: {', '.join(sorted(profiles))})"
         )
     profile = profiles[profile_name]
-    check_engine_voices([profile], config.engine)
     words = (text or PREVIEW_TEXT).strip() or PREVIEW_TEXT
     utterance = Utterance(words, profile, profile_name, 0, config.pauses.lead_in_ms)
     output = output or config.out_dir / f"preview-{profile_name}.mp3"
     _check_writable(output.parent, output.name)
-    source = Synthesizer(config.engine, config.cache_dir, 1)
+    source = Synthesizer(engine_spec(config), config.cache_dir, 1)
     audio = assemble([utterance], [profile_name], source, _pieces_dir(config), config.audio,
                      config.pauses)
     export(audio.pieces, audio.timeline, output, output.with_suffix(".vtt"),

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from audiobook.config import CLIP_TIMEOUT_S, MAX_CLIP_CHARS
-from audiobook.engines import Engine, create_engine, engine_identity
+from audiobook.engines import Engine, EngineSpec, create_engine, engine_identity
 from audiobook.errors import AudiobookError, EngineError, SynthesisError, os_reason
 from audiobook.models import Clip, Utterance, VoiceProfile
 
@@ -64,7 +64,9 @@ def clip_path(cache_dir: Path, key: str) -> Path:
     return cache_dir / key[:2] / f"{key}.wav"
 
 
-def count_missing(utterances: Sequence[Utterance], engine: str, cache_dir: Path) -> int:
+def count_missing(
+    utterances: Sequence[Utterance], engine: str | EngineSpec, cache_dir: Path
+) -> int:
     """How many distinct clips a ``synthesize`` run would have to synthesise now."""
     identity = engine_identity(engine)
     keys = {clip_key(identity, u.profile, u.text) for u in utterances}
@@ -125,7 +127,7 @@ def _synthesize_in_worker(text: str, profile: VoiceProfile, out: str) -> None:
             os.unlink(tmp)
 
 
-def _worker_main(conn: Connection, engine: str) -> None:
+def _worker_main(conn: Connection, engine: str | EngineSpec) -> None:
     """A worker: start the engine, then speak one clip per request until told to stop."""
     global _worker_engine
     # Ctrl-C is the parent's to handle: it stops the workers itself.
@@ -180,7 +182,7 @@ class _Worker:
 class _Pool:
     """Worker processes, started lazily, each speaking one clip at a time."""
 
-    engine: str
+    engine: str | EngineSpec
     size: int
     stats: SynthesisStats
     chapter_titles: Sequence[str]
@@ -351,7 +353,7 @@ def _sigint_blocked() -> Iterator[None]:
 
 def synthesize(
     utterances: Sequence[Utterance],
-    engine: str,
+    engine: str | EngineSpec,
     cache_dir: Path,
     jobs: int,
     on_clip: Callable[[int, int], None] | None = None,
@@ -409,7 +411,7 @@ def synthesize(
 class Synthesizer:
     """The clip source assembly asks: cache keys, and clips made or found by ``synthesize``."""
 
-    engine: str
+    engine: str | EngineSpec
     cache_dir: Path
     jobs: int
     chapter_titles: Sequence[str] = ()

@@ -1,31 +1,68 @@
-"""Voice profiles: TOML files in a folder -> VoiceProfile values, checked against the engine.
+"""Voice profiles: TOML files in a folder -> VoiceProfile values, resolved to the engine's voices.
 
-A profile file holds name, voice (the engine's voice id, on espeak-ng a voice and
-variant such as ``en-us+m3``), rate (words per minute), pitch (0-99), volume
-(0.0-1.0), gender, age, role and a one-line description.
+A profile file describes a voice: name, gender, age, language (a BCP 47 tag such as
+``en-GB``), rate (words per minute), pitch (0-99), volume (0.0-1.0), role and a
+one-line description. It may name an engine voice per pyttsx3 driver in a
+``[voice]`` table (``espeak = "en-us+m3"``, ``sapi5 = "HKEY_…_ZIRA_11.0"``,
+``nsss = "com.apple.voice.compact.en-US.Samantha"``); a bare ``voice = "en-us+m3"``
+is the espeak voice. ``resolve`` gives every profile the engine voice it speaks with
+on the engine in use.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from audiobook._toml import Fields, load_toml
+from audiobook.engines import ESPEAK, Catalog, EngineSpec, EngineVoice, catalog, voice_exists
 from audiobook.errors import VoiceError
 from audiobook.models import Gender, VoiceProfile
+from audiobook.resources import shipped_voices_dir
 
 PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 """Profile names are used in cast files and file names: keep them plain."""
+ESPEAK_VOICE = re.compile(r"[A-Za-z0-9_+./-]{1,100}")
+"""espeak-ng reads a voice id as a file name: no '..', nothing but these."""
+DRIVER_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
 
 ROLES = ("narrator", "character", "minor")
 AGES = ("child", "young", "adult", "old")
-KEYS = {"name", "voice", "rate", "pitch", "volume", "gender", "age", "role", "description"}
+KEYS = {"name", "voice", "rate", "pitch", "volume", "gender", "age", "language", "role",
+        "description"}  # fmt: skip
 
 
 def default_voices_dir() -> Path:
-    """The project's own ``voices/`` folder, beside the package."""
-    return Path(__file__).resolve().parent.parent / "voices"
+    """The project's own voice profiles (``voices/``, shipped inside the package)."""
+    return shipped_voices_dir()
+
+
+def _named_voices(fields: Fields) -> tuple[tuple[str, str], ...]:
+    """The ``voice`` key: a bare espeak id, or a table of driver = engine voice id."""
+    value = fields.table.get("voice")
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = {ESPEAK: value}
+    if not isinstance(value, dict):
+        raise fields.fail(
+            "voice", "must be a string (an espeak voice) or a table of driver = voice id"
+        )
+    named = Fields(value, f"{fields.where}: [voice]", fields.error)
+    voices = []
+    for driver in sorted(value):
+        if not DRIVER_KEY.fullmatch(driver):
+            raise named.fail(driver, "is not a pyttsx3 driver name (espeak, sapi5, nsss, …)")
+        voice = named.string(driver, max_len=200)
+        if driver == ESPEAK and (not ESPEAK_VOICE.fullmatch(voice) or ".." in voice):
+            raise fields.fail("voice", f"is '{voice}', which is not an engine voice id")
+        if not voice.strip():
+            raise named.fail(driver, "is empty")
+        voices.append((driver, voice))
+    return tuple(voices)
 
 
 def load_profile(path: Path) -> VoiceProfile:
@@ -34,12 +71,13 @@ def load_profile(path: Path) -> VoiceProfile:
     name = fields.string("name", path.stem, max_len=64)
     if not PROFILE_NAME.fullmatch(name):
         raise fields.fail("name", f"is '{name}'; use lower-case letters, digits, '-' and '_'")
-    voice = fields.string("voice", max_len=100)
-    if not re.fullmatch(r"[A-Za-z0-9_+./-]{1,100}", voice) or ".." in voice:
-        raise fields.fail("voice", f"is '{voice}', which is not an engine voice id")
+    language = fields.string("language", "en", max_len=35)
+    if not LANGUAGE.fullmatch(language):
+        raise fields.fail("language", f"is '{language}'; use a language tag such as en-GB")
+    voices = _named_voices(fields)
     return VoiceProfile(
         name=name,
-        voice=voice,
+        voice=dict(voices).get(ESPEAK, ""),
         rate=fields.integer("rate", 175, 80, 450),
         pitch=fields.integer("pitch", 50, 0, 99),
         volume=fields.number("volume", 1.0, 0.0, 1.0),
@@ -47,6 +85,8 @@ def load_profile(path: Path) -> VoiceProfile:
         age=fields.choice("age", "adult", AGES),
         role=fields.choice("role", "character", ROLES),
         description=fields.string("description", "", max_len=300),
+        language=language,
+        voices=voices,
         source=path,
     )
 
@@ -70,22 +110,148 @@ def load_profiles(folder: Path | None = None) -> dict[str, VoiceProfile]:
     return profiles
 
 
-def check_engine_voices(profiles: Iterable[VoiceProfile], engine: str) -> None:
-    """Raise VoiceError naming the profile file whose engine voice is not installed."""
-    from audiobook.engines import check_voices
-
-    profiles = list(profiles)
-    missing = check_voices(engine, sorted({p.voice for p in profiles}))
-    for profile in profiles:
-        if profile.voice in missing:
-            where = profile.source or profile.name
-            raise VoiceError(
-                f"{where}: voice '{profile.voice}' is not installed in the {engine} engine "
-                "(`audiobook voices` lists the installed ones)"
-            )
-
-
 def narrator_profile(profiles: Mapping[str, VoiceProfile]) -> VoiceProfile:
     if "narrator" in profiles:
         return profiles["narrator"]
     return next(p for p in profiles.values() if p.role == "narrator")
+
+
+def engine_profiles(folder: Path | None, engine: str | EngineSpec) -> dict[str, VoiceProfile]:
+    """The profiles in ``folder`` (default: the shipped ones), each resolved to the
+    engine voice it speaks with on ``engine``."""
+    return resolve(load_profiles(folder), catalog(engine))
+
+
+def resolve(profiles: Mapping[str, VoiceProfile], found: Catalog) -> dict[str, VoiceProfile]:
+    """Every profile with ``voice`` set to the installed voice it speaks with.
+
+    A voice the profile names for this driver must be installed (that is how a typo
+    is caught). The others get an installed voice of their language, then of their
+    gender, a child's voice only for a child, spreading over distinct voices before
+    any is used twice, then of their accent (the language's region) and age.
+    Narrators choose first and keep their voice to themselves wherever another voice
+    fits; then characters, then shared voices, each in name order; ties go to the
+    driver's own order, so the choice is the same on every run.
+    """
+    driver = found.driver
+    order = sorted(profiles, key=lambda name: (ROLES.index(profiles[name].role), name))
+    resolved: dict[str, VoiceProfile] = {}
+    uses: dict[str, int] = {}
+
+    def use(name: str, voice: str) -> None:
+        resolved[name] = replace(profiles[name], voice=voice)
+        weight = NARRATOR_USES if profiles[name].role == "narrator" else 1
+        uses[voice] = uses.get(voice, 0) + weight
+
+    for name in order:
+        named = profiles[name].named_voice(driver)
+        if named is None:
+            continue
+        if not _installed(named, found):
+            where = profiles[name].source or name
+            raise VoiceError(
+                f"{where}: voice '{named}' is not installed for pyttsx3's {driver} driver "
+                "(`audiobook voices` lists the installed ones)"
+            )
+        use(name, named)
+    candidates = _candidates(found)
+    for name in order:
+        if name in resolved:
+            continue
+        if not candidates:
+            raise VoiceError(f"pyttsx3's {driver} driver has no voices installed")
+        profile = profiles[name]
+        use(name, min(candidates, key=lambda c: _rank(profile, c, uses)).id)
+    return {name: resolved[name] for name in profiles}
+
+
+NARRATOR_USES = 1000
+"""How much a narrator's voice counts as used: characters take it only when no other
+voice of their language and gender is installed, since the narrator speaks most."""
+
+
+def _installed(voice_id: str, found: Catalog) -> bool:
+    if found.driver == ESPEAK:
+        return voice_exists(voice_id, found.voices, found.variants)
+    return any(voice.id == voice_id for voice in found.voices)
+
+
+_ESPEAK_VARIANTS = tuple(f"m{i}" for i in range(1, 8)) + tuple(f"f{i}" for i in range(1, 6))
+"""espeak-ng's male and female variants, tried in this order for a voice."""
+
+
+def _candidates(found: Catalog) -> list[EngineVoice]:
+    """The voices to choose from; on espeak every voice with each male and female
+    variant (the variant gives the gender: espeak's voices themselves have none)."""
+    if found.driver != ESPEAK:
+        return list(found.voices)
+    voices = []
+    for voice in found.voices:
+        base = voice.id.rsplit("/", 1)[-1]
+        for variant in _ESPEAK_VARIANTS:
+            if variant in found.variants:
+                gender = "female" if variant.startswith("f") else "male"
+                voices.append(EngineVoice(f"{base}+{variant}", voice.name, voice.languages,
+                                          gender))  # fmt: skip
+    return voices
+
+
+def _rank(
+    profile: VoiceProfile, voice: EngineVoice, uses: Mapping[str, int]
+) -> tuple[int, int, int, int, int, int]:
+    """Smaller is better: language, gender, a child's voice for a child and only
+    for a child, fewest uses, accent, age."""
+    wanted = _language(profile.language)
+    languages = [_language(lang) for lang in voice.languages]
+    same_language = any(lang.split("-")[0] == wanted.split("-")[0] for lang in languages)
+    accent = max((_accent_match(wanted, lang) for lang in languages), default=0)
+    gender = engine_gender(voice.gender)
+    if profile.gender is Gender.UNKNOWN or gender is profile.gender:
+        gender_fit = 2
+    else:
+        gender_fit = 1 if gender is Gender.UNKNOWN else 0
+    age = engine_age(voice.age)
+    child_fit = 1 if (age == "child") == (profile.age == "child") else 0
+    age_fit = 1 if age == profile.age else 0
+    return (-same_language, -gender_fit, -child_fit, uses.get(voice.id, 0), -accent, -age_fit)
+
+
+def _language(tag: str) -> str:
+    return tag.strip().lower().replace("_", "-")
+
+
+def _accent_match(wanted: str, tag: str) -> int:
+    """2 for the same tag, 1 where one extends the other (en-gb, en-gb-x-rp), else 0."""
+    if wanted == tag:
+        return 2
+    return 1 if tag.startswith(wanted + "-") or wanted.startswith(tag + "-") else 0
+
+
+def engine_gender(value: str | None) -> Gender:
+    """A driver's gender as ours: SAPI5 says "Male", NSSS "VoiceGenderFemale"."""
+    text = (value or "").lower()
+    if "female" in text:
+        return Gender.FEMALE
+    return Gender.MALE if "male" in text else Gender.UNKNOWN
+
+
+def engine_age(value: str | None) -> str:
+    """A driver's age as ours: SAPI5 says "Child", "Teen", "Adult" or "Senior"; NSSS
+    gives years. Unknown ages count as adult."""
+    text = (value or "").strip().lower()
+    named = {"child": "child", "teen": "young", "adult": "adult", "senior": "old"}
+    if text in named:
+        return named[text]
+    try:
+        years = float(text)
+    except ValueError:
+        return "adult"
+    return "child" if years < 13 else "young" if years < 30 else "adult" if years < 60 else "old"
+
+
+def describe_voice(voice_id: str, found: Catalog) -> str:
+    """An installed voice's name for people (espeak ids are already readable)."""
+    for voice in found.voices:
+        if voice.id == voice_id and voice.name and voice.name != voice_id:
+            return f"{voice.name} ({voice_id})"
+    return voice_id

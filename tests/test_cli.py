@@ -190,8 +190,13 @@ def test_written_files_get_the_users_usual_permissions(tmp_path, mask):
 def test_voices_lists_profiles_and_engine_voices():
     result = run("voices", "--engine", "fake")
     assert result.exit_code == 0
-    assert "narrator" in result.stdout and "young_woman" in result.stdout
-    assert "Voices installed in the fake engine" in result.stdout
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Profiles, as they speak with the fake engine"
+    narrator = next(i for i, line in enumerate(lines) if line.startswith("  narrator "))
+    assert lines[narrator].split()[1:5] == ["male", "adult", "en-GB", "narrator"]
+    assert lines[narrator + 1] == "    speaks with en-gb-x-rp+m1"
+    assert "young_woman" in result.stdout
+    assert "Voices installed for the fake engine (9)" in lines
 
 
 def test_preview_writes_an_mp3(tmp_path):

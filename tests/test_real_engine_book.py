@@ -17,6 +17,7 @@ from tests.test_engines import f0_hz
 
 
 @pytest.mark.engine
+@pytest.mark.espeak
 def test_seed_story_with_real_voices(tmp_path: Path) -> None:
     cast = tmp_path / "cast.toml"
     cast.write_text(

@@ -46,7 +46,7 @@ def test_profile_fields_are_read(tmp_path):
         ('voice = "en-us"\ngender = "robot"\n', "'gender' is 'robot'"),
         ('name = "../etc"\nvoice = "en-us"\n', "'name' is '../etc'"),
         ('voice = "../../x"\n', "not an engine voice id"),
-        ('rate = 150\n', "'voice' is required"),
+        ('[voice]\nsapi5 = " "\n', "'sapi5' is empty"),
         ('voice = "en-us"\nrate = true\n', "'rate' must be a whole number"),
         ('voice = \n', "not valid TOML"),
     ],
@@ -75,3 +75,20 @@ def test_duplicate_profile_names(tmp_path):
     write(tmp_path, "b", 'name = "same"\nvoice = "en-us+f3"\n')
     with pytest.raises(VoiceError, match="'same' is also used by"):
         load_profiles(tmp_path)
+
+
+def test_a_profile_may_name_no_voice_and_describe_one(tmp_path):
+    path = write(tmp_path, "any", 'gender = "female"\nage = "old"\nlanguage = "en-GB"\n')
+    p = load_profile(path)
+    assert (p.voice, p.voices, p.language, p.gender, p.age) == (
+        "", (), "en-GB", Gender.FEMALE, "old")
+
+
+def test_a_profile_names_a_voice_per_driver(tmp_path):
+    path = write(tmp_path, "v", '[voice]\nnsss = "com.apple.voice.compact.en-US.Samantha"\n'
+                 'espeak = "en-us+f3"\nsapi5 = \'HKEY_LOCAL_MACHINE\\X\\TTS_MS_EN-US_ZIRA_11.0\'\n')
+    p = load_profile(path)
+    assert p.voice == "en-us+f3"
+    assert p.named_voice("nsss") == "com.apple.voice.compact.en-US.Samantha"
+    assert p.named_voice("sapi5") == "HKEY_LOCAL_MACHINE\\X\\TTS_MS_EN-US_ZIRA_11.0"
+    assert p.named_voice("other") is None

@@ -37,9 +37,9 @@ from typing import Any
 
 from audiobook.config import SAMPLE_RATE
 from audiobook.engines import EngineVoice, voice_exists
+from audiobook.engines._pieces import speak_in_pieces
 from audiobook.errors import EngineError
 from audiobook.models import VoiceProfile
-from audiobook.plan import split_text
 
 
 def _read_complete_wav(path: Path) -> bytes | None:
@@ -239,19 +239,7 @@ class Pyttsx3Engine:
             time.sleep(0.005)
 
     def synthesize(self, text: str, profile: VoiceProfile, out: Path) -> None:
-        piece_path = out.with_name(out.name + ".piece.wav")
-        try:
-            pcm = b"".join(
-                self._speak_piece(piece, profile, piece_path) for piece in split_text(text)
-            )
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                piece_path.unlink()
-        with wave.open(str(out), "wb") as wav:
-            wav.setnchannels(1)
-            wav.setsampwidth(2)
-            wav.setframerate(SAMPLE_RATE)
-            wav.writeframes(pcm)
+        speak_in_pieces(text, out, lambda piece, path: self._speak_piece(piece, profile, path))
 
 
 _SHARED: Pyttsx3Engine | None = None
