@@ -112,9 +112,9 @@ class EspeakLibrary:
 def espeak_library() -> EspeakLibrary:
     """Locate espeak-ng without initialising it (safe in the main process)."""
     if not sys.platform.startswith("linux"):
-        raise EngineError(
-            "espeak-ng is only looked up on Linux; other systems use their own voices."
-        )
+        # pyttsx3's espeak driver finds an installed espeak-ng itself there (--driver
+        # espeak); the espeakng-loader wheel is for Linux only.
+        return EspeakLibrary("libespeak-ng", None, bundled=False)
     try:
         ctypes.CDLL(SYSTEM_ESPEAK)
         return EspeakLibrary(SYSTEM_ESPEAK, None, bundled=False)

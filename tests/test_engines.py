@@ -330,3 +330,15 @@ def test_pydub_imports_without_warnings_and_uses_our_ffmpeg() -> None:
         check=False,
     )
     assert result.returncode == 0 and result.stderr == "", result.stderr
+
+
+def test_espeak_outside_linux_is_left_to_pyttsx3(monkeypatch: pytest.MonkeyPatch) -> None:
+    from audiobook import tools
+
+    monkeypatch.setattr(tools.sys, "platform", "darwin")
+    tools.espeak_library.cache_clear()
+    try:
+        assert tools.espeak_library() == tools.EspeakLibrary("libespeak-ng", None, bundled=False)
+    finally:
+        monkeypatch.undo()
+        tools.espeak_library.cache_clear()
