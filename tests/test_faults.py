@@ -7,7 +7,6 @@ from __future__ import annotations
 import errno
 import multiprocessing
 import os
-import resource
 import signal
 import subprocess
 import sys
@@ -17,6 +16,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+
+if sys.platform == "win32":  # process groups, /proc, rlimits and SIGKILL are POSIX
+    pytest.skip("POSIX processes and signals", allow_module_level=True)
+
+import resource
+
 from typer.testing import CliRunner
 
 from audiobook import pipeline
@@ -161,8 +166,11 @@ def test_ctrl_c_stops_within_2_s_leaves_nothing_and_the_next_run_resumes(
 ) -> None:
     story = write_story(tmp_path / "story.txt", chapters=1, paragraphs=40)
     out, cache = tmp_path / "out", tmp_path / "cache"
+    # As from a terminal: a test run started in the background (`pytest &`) ignores
+    # SIGINT, and its children would inherit that.
     run = cli("generate", str(story), "-o", str(out), "--engine", "fake", "--cache", str(cache),
-              "-j", "2", env={DELAY_VARIABLE: "0.05"}, start_new_session=True)  # fmt: skip
+              "-j", "2", env={DELAY_VARIABLE: "0.05"}, start_new_session=True,
+              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
     deadline = time.monotonic() + 60
     while len(list(cache.rglob("*.wav"))) < 20:
         assert run.poll() is None and time.monotonic() < deadline, run.communicate()
