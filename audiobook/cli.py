@@ -350,8 +350,18 @@ def voices_command(
             out.print(f"    speaks with {escape(describe_voice(p.voice, found))}{named}")
         if not found.pitch:
             out.print(
-                f"  ({found.driver} cannot set pitch: profiles are told apart by voice and rate)"
+                f"  ({found.driver} cannot set pitch: profiles are told apart by voice and rate;"
+                " characters sharing a voice get rates a step apart)"
             )
+            shared: dict[str, list[str]] = {}
+            for p in profiles.values():
+                shared.setdefault(p.voice, []).append(p.name)
+            for voice_id, names in shared.items():
+                if len(names) > 4:
+                    out.print(
+                        f"  ({len(names)} profiles share {escape(describe_voice(voice_id, found))}"
+                        "; installing more voices tells them apart better)"
+                    )
         installed = found.voices
         out.print(f"\n[bold]Voices installed for {where}[/] ({len(installed)})")
         for v in installed:

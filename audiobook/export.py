@@ -44,13 +44,15 @@ def safe_filename(title: str) -> str:
     text = " ".join(text.split())
     # A leading '-' reads as an option, a leading '.' hides the file.
     text = text.strip(" .-_")[:MAX_FILENAME_CHARS].rstrip(" .")
-    if WINDOWS_RESERVED.fullmatch(text.split(".")[0].rstrip(" ")):
-        text = f"{text}_"
+    # Windows reserves device names before any extension ("nul.mp3", "AUX .x"):
+    # "nul_.mp3" is a file.
+    text = WINDOWS_RESERVED.sub(r"\1_", text, count=1)
     return text or "audiobook"
 
 
-WINDOWS_RESERVED = re.compile(r"(?i)CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|(?:COM|LPT)[0-9¹²³]")
-"""Device names Windows reserves with any extension ("nul.mp3", "COM¹ .mp3")."""
+WINDOWS_RESERVED = re.compile(
+    r"(?i)^(CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|(?:COM|LPT)[0-9¹²³])(?= *(?:\.|$))"
+)
 
 
 def vtt_time(ms: int) -> str:

@@ -114,7 +114,10 @@ def espeak_library() -> EspeakLibrary:
     if not sys.platform.startswith("linux"):
         # pyttsx3's espeak driver finds an installed espeak-ng itself there (--driver
         # espeak); the espeakng-loader wheel is for Linux only.
-        return EspeakLibrary("libespeak-ng", None, bundled=False)
+        from ctypes.util import find_library
+
+        found = find_library("espeak-ng") or "libespeak-ng"
+        return EspeakLibrary(found, None, bundled=False)
     try:
         ctypes.CDLL(SYSTEM_ESPEAK)
         return EspeakLibrary(SYSTEM_ESPEAK, None, bundled=False)

@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from audiobook._toml import Fields, load_toml
-from audiobook.engines import ESPEAK, Catalog, EngineSpec, EngineVoice, catalog, voice_exists
+from audiobook.engines import DRIVER_NAME, ESPEAK, Catalog, EngineSpec, EngineVoice, catalog
 from audiobook.errors import VoiceError
 from audiobook.models import Gender, VoiceProfile
 from audiobook.resources import shipped_voices_dir
@@ -26,7 +26,6 @@ PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 """Profile names are used in cast files and file names: keep them plain."""
 ESPEAK_VOICE = re.compile(r"[A-Za-z0-9_+./-]{1,100}")
 """espeak-ng reads a voice id as a file name: no '..', nothing but these."""
-DRIVER_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
 
 ROLES = ("narrator", "character", "minor")
@@ -54,7 +53,7 @@ def _named_voices(fields: Fields) -> tuple[tuple[str, str], ...]:
     named = Fields(value, f"{fields.where}: [voice]", fields.error)
     voices = []
     for driver in sorted(value):
-        if not DRIVER_KEY.fullmatch(driver):
+        if not DRIVER_NAME.fullmatch(driver):
             raise named.fail(driver, "is not a pyttsx3 driver name (espeak, sapi5, nsss, …)")
         voice = named.string(driver, max_len=200)
         if driver == ESPEAK and (not ESPEAK_VOICE.fullmatch(voice) or ".." in voice):
@@ -131,7 +130,8 @@ def resolve(profiles: Mapping[str, VoiceProfile], found: Catalog) -> dict[str, V
     any is used twice, then of their accent (the language's region) and age.
     Narrators choose first and keep their voice to themselves wherever another voice
     fits; then characters, then shared voices, each in name order; ties go to the
-    driver's own order, so the choice is the same on every run.
+    driver's own order, so the choice is the same on every run. Where the driver
+    cannot set pitch, characters sharing a voice get rates a step apart.
     """
     driver = found.driver
     order = sorted(profiles, key=lambda name: (ROLES.index(profiles[name].role), name))
@@ -147,7 +147,7 @@ def resolve(profiles: Mapping[str, VoiceProfile], found: Catalog) -> dict[str, V
         named = profiles[name].named_voice(driver)
         if named is None:
             continue
-        if not _installed(named, found):
+        if not found.has(named):
             where = profiles[name].source or name
             raise VoiceError(
                 f"{where}: voice '{named}' is not installed for pyttsx3's {driver} driver "
@@ -162,18 +162,39 @@ def resolve(profiles: Mapping[str, VoiceProfile], found: Catalog) -> dict[str, V
             raise VoiceError(f"pyttsx3's {driver} driver has no voices installed")
         profile = profiles[name]
         use(name, min(candidates, key=lambda c: _rank(profile, c, uses)).id)
+    if not found.pitch:
+        _spread_rates(resolved)
     return {name: resolved[name] for name in profiles}
+
+
+RATE_STEP = 1.12
+"""Rates apart for profiles that share a voice where pitch cannot be set: SAPI5 turns
+words per minute into whole steps of about 11%, so closer rates would sound the same."""
+RATE_SPAN = 1.4
+"""No shared profile is moved further than this factor from its group's median rate."""
+
+
+def _spread_rates(resolved: dict[str, VoiceProfile]) -> None:
+    """Give characters that share one voice rates a step apart, around their median,
+    slowest profile slowest; the narrator keeps its own rate."""
+    groups: dict[str, list[str]] = {}
+    for name, profile in resolved.items():
+        if profile.role != "narrator":
+            groups.setdefault(profile.voice, []).append(name)
+    for names in groups.values():
+        if len(names) < 2:
+            continue
+        names.sort(key=lambda n: (resolved[n].rate, n))
+        middle = sorted(resolved[n].rate for n in names)[len(names) // 2]
+        for i, name in enumerate(names):
+            rate = middle * RATE_STEP ** (i - (len(names) - 1) / 2)
+            rate = min(max(rate, middle / RATE_SPAN, 80), middle * RATE_SPAN, 450)
+            resolved[name] = replace(resolved[name], rate=round(rate))
 
 
 NARRATOR_USES = 1000
 """How much a narrator's voice counts as used: characters take it only when no other
 voice of their language and gender is installed, since the narrator speaks most."""
-
-
-def _installed(voice_id: str, found: Catalog) -> bool:
-    if found.driver == ESPEAK:
-        return voice_exists(voice_id, found.voices, found.variants)
-    return any(voice.id == voice_id for voice in found.voices)
 
 
 _ESPEAK_VARIANTS = tuple(f"m{i}" for i in range(1, 8)) + tuple(f"f{i}" for i in range(1, 6))

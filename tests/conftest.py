@@ -58,15 +58,21 @@ def decode(mp3: Path) -> bytes:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests of espeak-ng itself run where it is pyttsx3's driver (Linux); on Windows
-    and macOS the ``engine`` tests exercise SAPI5 and NSSS instead."""
+    and macOS the ``engine`` tests exercise SAPI5 and NSSS instead. Tests of POSIX
+    processes, permissions and device files do not run on Windows."""
+    import sys
+
     from audiobook.engines import driver_name
 
-    if driver_name("pyttsx3") == "espeak":
-        return
-    skip = pytest.mark.skip(reason="pyttsx3's driver here is not espeak")
+    skips = {}
+    if driver_name("pyttsx3") != "espeak":
+        skips["espeak"] = pytest.mark.skip(reason="pyttsx3's driver here is not espeak")
+    if sys.platform == "win32":
+        skips["posix"] = pytest.mark.skip(reason="POSIX only")
     for item in items:
-        if item.get_closest_marker("espeak"):
-            item.add_marker(skip)
+        for marker, skip in skips.items():
+            if item.get_closest_marker(marker):
+                item.add_marker(skip)
 
 
 DRIVERS = Path(__file__).resolve().parent / "drivers"
@@ -93,3 +99,4 @@ def test_drivers() -> Iterator[Path]:
     finally:
         for target in placed:
             target.unlink(missing_ok=True)
+

@@ -171,6 +171,7 @@ def test_a_paragraph_of_200000_characters_without_punctuation(tmp_path: Path, ca
     assert " ".join(cue.removeprefix("<v Narrator>") for cue in cues[2:]) == paragraph
 
 
+@pytest.mark.posix
 def test_a_20_mb_story_goes_through_the_text_stages_in_bounded_memory(tmp_path: Path) -> None:
     """Only the text stages and the plan (synthesising 20 MB, some 300 hours, with the
     fake engine would take too long for a test): in a process of its own, so that its
@@ -208,6 +209,7 @@ def test_a_20_mb_story_goes_through_the_text_stages_in_bounded_memory(tmp_path: 
 # --- paths that are not story files ---------------------------------------------
 
 
+@pytest.mark.posix
 def test_paths_that_are_not_story_files(tmp_path: Path, cache: Path) -> None:
     folder = tmp_path / "folder"
     folder.mkdir()
@@ -219,6 +221,7 @@ def test_paths_that_are_not_story_files(tmp_path: Path, cache: Path) -> None:
     refused(*generate(tmp_path, cache, Path("/dev/zero")), "is not a regular file")
 
 
+@pytest.mark.posix
 def test_an_unreadable_story_file(tmp_path: Path, cache: Path) -> None:
     story = tmp_path / "story.txt"
     story.write_text(STORY)
@@ -231,6 +234,7 @@ def test_an_unreadable_story_file(tmp_path: Path, cache: Path) -> None:
         story.chmod(0o644)
 
 
+@pytest.mark.posix
 def test_an_output_folder_that_cannot_be_written(tmp_path: Path, cache: Path) -> None:
     story = tmp_path / "story.txt"
     story.write_text(STORY)

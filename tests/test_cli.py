@@ -169,6 +169,7 @@ def test_cast_write_then_generate_with_it(tmp_path):
 
 
 @pytest.mark.parametrize("mask", [0o022, 0o077])
+@pytest.mark.posix
 def test_written_files_get_the_users_usual_permissions(tmp_path, mask):
     import os
     import stat

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import itertools
 import json
-import struct
 import wave
 from pathlib import Path
 
@@ -29,19 +28,14 @@ from audiobook.voices import (
     load_profiles,
     resolve,
 )
+from tests.drivers._tone import SAPI5_VOICES, aiff_header
+from tests.test_cli import vtt_cues
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SEED0 = SEEDS / "000_7375049496938e3a.txt"
 TOKENS = "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Speech\\Voices\\Tokens\\"
 SAPI5 = Catalog(
-    (
-        EngineVoice(TOKENS + "TTS_MS_EN-US_DAVID_11.0", "David", ("en-US",), "Male", "Adult"),
-        EngineVoice(TOKENS + "TTS_MS_EN-US_ZIRA_11.0", "Zira", ("en-US",), "Female", "Adult"),
-        EngineVoice(TOKENS + "TTS_MS_EN-GB_HAZEL_11.0", "Hazel", ("en-GB",), "Female", "Adult"),
-        EngineVoice(TOKENS + "TTS_MS_EN-GB_GEORGE_11.0", "George", ("en-GB",), "Male", "Adult"),
-        EngineVoice(TOKENS + "TTS_MS_EN-US_MARK_11.0", "Mark", ("en-US",), "Male", "Adult"),
-        EngineVoice(TOKENS + "TTS_MS_FR-FR_HORTENSE_11.0", "Hortense", ("fr-FR",), "Female"),
-    ),
+    tuple(EngineVoice(v[0], v[1], (v[2],), v[3], v[4]) for v in SAPI5_VOICES),
     frozenset(),
     driver="sapi5",
     pitch=False,
@@ -87,6 +81,31 @@ def test_resolution_prefers_the_accent_once_voices_are_spread():
     # Then characters by name: the boy is American; the next man takes the other one.
     assert resolved["boy"].voice.endswith("EN-US_DAVID_11.0")
     assert resolved["city_man"].voice.endswith("EN-US_MARK_11.0")
+
+
+def test_characters_sharing_a_voice_get_rates_a_step_apart_where_pitch_cannot_be_set():
+    import math
+
+    two = Catalog(SAPI5.voices[:2], frozenset(), driver="sapi5", pitch=False)  # David, Zira
+    profiles = load_profiles(default_voices_dir())
+    resolved = resolve(profiles, two)
+    assert resolved["narrator"].rate == profiles["narrator"].rate
+    men = [p for p in resolved.values() if p.gender is Gender.MALE and p.role != "narrator"]
+    assert len({p.voice for p in men}) == 1 and len(men) == 8
+
+    def sapi5_step(rate: int) -> int:  # how pyttsx3's SAPI5 driver sets a rate
+        return int(math.log(rate / 156.63, 1.11))
+
+    # Eight men on one voice: by their own rates (148 to 195 wpm) they fall on three
+    # of SAPI5's speed steps; spread, on seven (the span is capped at 1.4 times).
+    assert len({sapi5_step(profiles[p.name].rate) for p in men}) == 3
+    assert len({sapi5_step(p.rate) for p in men}) == 7
+    by_own_rate = sorted(men, key=lambda p: (profiles[p.name].rate, p.name))
+    assert [p.rate for p in by_own_rate] == sorted(p.rate for p in men)  # order kept
+    # Where pitch can be set, rates stay as the profiles say.
+    assert all(p.rate == profiles[n].rate
+               for n, p in resolve(profiles, SAPI5.__class__(SAPI5.voices[:2], frozenset(),
+                                                             "sapi5", True)).items())
 
 
 def test_a_voice_named_for_the_driver_is_used_and_counted(tmp_path):
@@ -179,12 +198,7 @@ def _wav(samples: np.ndarray, rate: int, channels: int) -> bytes:
 
 
 def _aiff(samples: np.ndarray, rate: int) -> bytes:
-    data = samples.astype(">i2").tobytes()
-    exponent = 16383 + rate.bit_length() - 1
-    comm = struct.pack(">hIhHQ", 1, len(samples), 16, exponent, rate << (64 - rate.bit_length()))
-    body = (b"AIFF" + b"COMM" + struct.pack(">I", len(comm)) + comm
-            + b"SSND" + struct.pack(">III", 8 + len(data), 0, 0) + data)
-    return b"FORM" + struct.pack(">I", len(body)) + body
+    return aiff_header(rate, len(samples), 2 * len(samples)) + samples.astype(">i2").tobytes()
 
 
 def test_book_rate_mono_wav_passes_through_exactly():
@@ -246,7 +260,10 @@ def test_voices_shows_what_each_profile_speaks_with(test_drivers):
         "    speaks with Microsoft George - English (United Kingdom) "
         f"({TOKENS}TTS_MS_EN-GB_GEORGE_11.0)  (chosen by language, gender, age)"
     )
-    assert "  (sapi5_like cannot set pitch: profiles are told apart by voice and rate)" in lines
+    assert (
+        "  (sapi5_like cannot set pitch: profiles are told apart by voice and rate; characters"
+        " sharing a voice get rates a step apart)"
+    ) in lines
     assert "Voices installed for pyttsx3's sapi5_like driver (6)" in lines
 
 
@@ -313,10 +330,14 @@ def test_generate_a_seed_through_another_driver(test_drivers, tmp_path, monkeypa
     assert len(chapters) == len(script["chapters"]) >= 1
     vtt = mp3.with_suffix(".vtt").read_text(encoding="utf-8")
     assert vtt.startswith("WEBVTT") and "<v Narrator>" in vtt
-    clip = next((tmp_path / "cache").glob("*/*.wav"))
-    with wave.open(str(clip)) as wav:  # converted to the book's mono rate
-        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (
-            1, 2, SAMPLE_RATE)
+    # The driver's audio (16 kHz stereo, or AIFF) lasts as long in the book as the
+    # driver made it: the words at the rate it was given (trimmed of its padding).
+    cue_ms = {text: end - start for start, end, _, text in vtt_cues(mp3.with_suffix(".vtt"))}
+    timed = [e for e in spoken if e["text"] in cue_ms and len(e["text"].split()) >= 8]
+    assert len(timed) >= 5
+    for entry in timed:
+        expected = len(entry["text"].split()) * 60_000 / entry["rate"]
+        assert abs(cue_ms[entry["text"]] - expected) <= 60, entry
 
 
 @pytest.mark.engine

@@ -16,7 +16,7 @@ from audiobook.assemble import trim_bounds
 from audiobook.config import SAMPLE_RATE
 from audiobook.engines import (
     EngineVoice,
-    check_voices,
+    catalog,
     create_engine,
     engine_identity,
     list_voices,
@@ -122,8 +122,10 @@ def test_voice_exists(voice_id: str, exists: bool) -> None:
     assert voice_exists(voice_id, VOICES, VARIANTS) is exists
 
 
-def test_check_voices_returns_the_unknown_ids_for_the_fake_engine() -> None:
-    assert check_voices("fake", ["en-us+m3", "en+f2", "xx", "en-us+q"]) == {"xx", "en-us+q"}
+def test_the_catalog_knows_which_ids_the_fake_engine_lacks() -> None:
+    found = catalog("fake")
+    ids = ["en-us+m3", "en+f2", "xx", "en-us+q"]
+    assert {i for i in ids if not found.has(i)} == {"xx", "en-us+q"}
 
 
 # --- text splitting ------------------------------------------------------------
@@ -258,7 +260,9 @@ def test_real_engine_switching_voices_never_drops_a_clip_or_keeps_a_stale_rate(
 def test_real_engine_voices_are_listed_and_checked_without_loading_pyttsx3_here() -> None:
     ids = {voice.id for voice in list_voices("pyttsx3")}
     assert "gmw/en-us" in ids
-    assert check_voices("pyttsx3", ["en-us+m3", "en-us+f3", "en-us+zz", "qq-nope"]) == {
+    found = catalog("pyttsx3")
+    ids = ["en-us+m3", "en-us+f3", "en-us+zz", "qq-nope"]
+    assert {i for i in ids if not found.has(i)} == {
         "en-us+zz",
         "qq-nope",
     }
@@ -291,8 +295,8 @@ def test_shipped_profiles_voices_exist_in_both_engines() -> None:
     files = sorted(folder.glob("*.toml"))
     ids = [tomllib.loads(p.read_text())["voice"]["espeak"] for p in files]
     assert ids
-    assert check_voices("fake", ids) == set()
-    assert check_voices("pyttsx3", ids) == set()
+    assert all(catalog("fake").has(i) for i in ids)
+    assert all(catalog("pyttsx3").has(i) for i in ids)
 
 
 # --- tools ---------------------------------------------------------------------
@@ -332,13 +336,17 @@ def test_pydub_imports_without_warnings_and_uses_our_ffmpeg() -> None:
     assert result.returncode == 0 and result.stderr == "", result.stderr
 
 
-def test_espeak_outside_linux_is_left_to_pyttsx3(monkeypatch: pytest.MonkeyPatch) -> None:
-    from audiobook import tools
+@pytest.mark.engine
+@pytest.mark.espeak
+def test_the_espeak_engine_asks_pyttsx3_for_espeak_whatever_its_default() -> None:
+    import subprocess
 
-    monkeypatch.setattr(tools.sys, "platform", "darwin")
-    tools.espeak_library.cache_clear()
-    try:
-        assert tools.espeak_library() == tools.EspeakLibrary("libespeak-ng", None, bundled=False)
-    finally:
-        monkeypatch.undo()
-        tools.espeak_library.cache_clear()
+    # pyttsx3's default driver made "dummy" here, as another system's default would be.
+    code = (
+        "import sys, pyttsx3.engine as e; e._engines_by_sys_platform[sys.platform] = ('dummy',)\n"
+        "from audiobook.engines.pyttsx3_engine import Pyttsx3Engine\n"
+        "print(Pyttsx3Engine()._tts.proxy._module.__name__)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, timeout=120)  # fmt: skip
+    assert done.stdout.strip() == "pyttsx3.drivers.espeak"

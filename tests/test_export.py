@@ -288,11 +288,12 @@ def test_unwritable_destination_is_an_export_error(
         ("   ", "audiobook"),
         ("\x00\x07", "audiobook"),
         ("CON", "CON_"),
-        ("nul.mp3", "nul.mp3_"),
+        ("nul.mp3", "nul_.mp3"),
         ("Com1", "Com1_"),
         ("LPT¹", "LPT¹_"),
+        ("Lpt1.x.y", "Lpt1_.x.y"),
         ("CONIN$", "CONIN$_"),
-        ("AUX .story", "AUX .story_"),
+        ("AUX .story", "AUX_ .story"),
         ("Console", "Console"),
         ("Dots and spaces . . .", "Dots and spaces"),
         ('Who? "Me" <you> | *all*', "Who_ _Me_ _you_ _ _all"),
@@ -318,6 +319,7 @@ def test_safe_filename_is_always_safe(title: str) -> None:
 WINDOWS_DEVICE = re.compile(r"(?i)CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|(?:COM|LPT)[0-9¹²³]")
 
 
+@pytest.mark.posix
 def test_exported_files_get_the_usual_permissions(
     tmp_path: Path, encoded: tuple[tuple[Piece, ...], Timeline]
 ) -> None:

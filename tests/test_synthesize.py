@@ -251,6 +251,7 @@ def test_only_the_clip_a_worker_died_on_is_retried(tmp_path: Path) -> None:
     assert (stats.restarts, stats.misses, stats.hits) == (1, 31, 0)
 
 
+@pytest.mark.posix
 def test_a_worker_killed_while_idle_is_replaced(tmp_path: Path) -> None:
     import multiprocessing
     import os

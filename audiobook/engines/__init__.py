@@ -12,18 +12,19 @@ from __future__ import annotations
 import functools
 import importlib.util
 import multiprocessing
+import os
 import pkgutil
 import re
 import sys
+import threading
 from collections.abc import Collection, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from importlib import metadata
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Protocol
 
-from audiobook.errors import EngineError
+from audiobook.errors import AudiobookError, EngineError
 from audiobook.models import VoiceProfile
 
 ENGINE_NAMES = ("pyttsx3", "fake")
@@ -77,6 +78,12 @@ class Catalog:
     pitch: bool = True
     """Whether the driver can set a voice's pitch."""
 
+    def has(self, voice_id: str) -> bool:
+        """Whether ``voice_id`` names an installed voice (on espeak, voice and variant)."""
+        if self.driver == ESPEAK:
+            return voice_exists(voice_id, self.voices, self.variants)
+        return any(voice.id == voice_id for voice in self.voices)
+
 
 def as_spec(engine: str | EngineSpec) -> EngineSpec:
     spec = EngineSpec(engine) if isinstance(engine, str) else engine
@@ -90,7 +97,8 @@ def as_spec(engine: str | EngineSpec) -> EngineSpec:
     return spec
 
 
-_DRIVER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+DRIVER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+"""What a pyttsx3 driver module may be called (``--driver``, a profile's [voice] keys)."""
 
 
 @functools.cache
@@ -107,7 +115,7 @@ def driver_name(engine: str | EngineSpec) -> str:
         return default_engine_by_sys_platform()
     name = spec.driver
     found = None
-    if _DRIVER_NAME.fullmatch(name):
+    if DRIVER_NAME.fullmatch(name):
         try:
             found = importlib.util.find_spec(f"pyttsx3.drivers.{name}")
         except (ImportError, ValueError):
@@ -179,14 +187,13 @@ def engine_identity(engine: str | EngineSpec) -> str:
     if driver != ESPEAK:
         revision = GENERAL_DRIVER_REVISION
         return f"pyttsx3-{pyttsx3_version}+{driver}+{sys.platform}+general-{revision}"
-    if not sys.platform.startswith("linux"):
-        return f"pyttsx3-{pyttsx3_version}+{sys.platform}"
     from audiobook import tools
 
     lib = tools.espeak_library()
     origin = "espeakng-loader" if lib.bundled else "system"
+    where = "" if sys.platform.startswith("linux") else f"-{sys.platform}"
     return (
-        f"pyttsx3-{pyttsx3_version}+espeak-ng-{tools.espeak_version()}-{origin}"
+        f"pyttsx3-{pyttsx3_version}+espeak-ng-{tools.espeak_version()}-{origin}{where}"
         f"+driver-{PYTTSX3_DRIVER_REVISION}"
     )
 
@@ -198,22 +205,58 @@ def _catalog_here(spec: EngineSpec) -> Catalog:
     return Catalog(engine.voices(), frozenset(variants), driver_name(spec), pitch)
 
 
-@functools.cache
+def _catalog_child(conn: Connection, spec: EngineSpec) -> None:
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - drivers print; lives with the child
+    try:
+        conn.send(("ok", _catalog_here(spec)))
+    except AudiobookError as exc:
+        conn.send(("error", str(exc)))
+    except Exception as exc:  # a driver may fail in any way on start
+        conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+
+
+CATALOG_TIMEOUT_S = 120.0
+_CATALOG_LOCK = threading.Lock()
+
+
 def catalog(engine: str | EngineSpec) -> Catalog:
-    """The engine's voices and variants; pyttsx3 is asked in a spawned child process."""
-    spec = as_spec(engine)
+    """The engine's voices and variants; pyttsx3 is asked in a spawned child process
+    (once per process: stories made side by side share the answer)."""
+    with _CATALOG_LOCK:
+        return _catalog(as_spec(engine))
+
+
+@functools.cache
+def _catalog(spec: EngineSpec) -> Catalog:
     if spec.name == "fake":
         return _catalog_here(spec)
     driver_name(spec)  # an unknown driver is reported here, before a child is started
     # spawn, not fork: the child must start clean and the parent must stay clean of espeak.
     context = multiprocessing.get_context("spawn")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_catalog_child, args=(send, spec), daemon=True)
     try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-            return pool.submit(_catalog_here, spec).result(timeout=120)
-    except EngineError:
-        raise
-    except (BrokenProcessPool, TimeoutError, OSError, RuntimeError, ValueError) as exc:
-        raise EngineError(f"The {spec} engine could not list its voices ({exc}).") from exc
+        child.start()
+        send.close()
+        if not receive.poll(CATALOG_TIMEOUT_S):
+            raise EngineError(
+                f"The {spec} engine did not list its voices within {CATALOG_TIMEOUT_S:.0f} s."
+            )
+        status, value = receive.recv()
+    except (EOFError, OSError) as exc:
+        raise EngineError(
+            f"The {spec} engine stopped while listing its voices (exit code {child.exitcode})."
+        ) from exc
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        receive.close()
+    if status == "error":
+        raise EngineError(value)
+    if status != "ok":
+        raise EngineError(f"The {spec} engine could not list its voices ({value}).")
+    return value
 
 
 def list_voices(engine: str | EngineSpec) -> tuple[EngineVoice, ...]:
@@ -242,14 +285,3 @@ def voice_exists(voice_id: str, voices: Sequence[EngineVoice], variants: Collect
         if wanted in names:
             return True
     return False
-
-
-def check_voices(engine: str | EngineSpec, ids: Iterable[str]) -> set[str]:
-    """The voice ids among ``ids`` the engine lacks (one child process for all)."""
-    found = catalog(engine)
-    if found.driver != ESPEAK:
-        known = {voice.id for voice in found.voices}
-        return {voice_id for voice_id in ids if voice_id not in known}
-    return {
-        voice_id for voice_id in ids if not voice_exists(voice_id, found.voices, found.variants)
-    }

@@ -1,5 +1,6 @@
-"""Speaking a clip in pieces: long text split where the engines cope, one file per
-piece through the driver, the PCM joined into the clip's WAV."""
+"""What both pyttsx3 engines do alike: a clip spoken in pieces (long text split where
+the engines cope, one file per piece, the PCM joined into the clip's WAV), a piece
+that came back empty spoken once more, and the driver's voices as EngineVoice values."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ import contextlib
 import wave
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from audiobook.config import SAMPLE_RATE
+from audiobook.engines import EngineVoice
+from audiobook.errors import EngineError
 from audiobook.plan import split_text
 
 
@@ -26,3 +30,40 @@ def speak_in_pieces(text: str, out: Path, speak_piece: Callable[[str, Path], byt
         wav.setsampwidth(2)
         wav.setframerate(SAMPLE_RATE)
         wav.writeframes(pcm)
+
+
+def spoken_twice(speak: Callable[[Path], bytes], path: Path, who: str) -> bytes:
+    """``speak(path)``'s PCM, spoken once more into a fresh file if it came back empty
+    (a late writer of the first file cannot then spoil the second)."""
+    pcm = speak(path)
+    if pcm:
+        return pcm
+    again = path.with_name(path.stem + "-again" + path.suffix)
+    try:
+        pcm = speak(again)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            again.unlink()
+    if not pcm:
+        raise EngineError(f"{who} returned no audio for this text, twice.")
+    return pcm
+
+
+def pyttsx3_voices(found: Any) -> tuple[EngineVoice, ...]:
+    """pyttsx3's Voice objects as EngineVoice values (espeak hands some fields as bytes)."""
+    voices = []
+    for voice in found or ():
+        languages = tuple(_text(lang) for lang in (getattr(voice, "languages", None) or ()))
+        age = getattr(voice, "age", None)
+        voices.append(EngineVoice(
+            str(voice.id), _text(voice.name or voice.id), tuple(x for x in languages if x),
+            _text(voice.gender) if voice.gender else None,
+            _text(age) if age not in (None, "") else None,
+        ))  # fmt: skip
+    return tuple(voices)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return "".join(ch for ch in str(value) if ch.isprintable()).strip()

@@ -37,7 +37,7 @@ from typing import Any
 
 from audiobook.config import SAMPLE_RATE
 from audiobook.engines import EngineVoice, voice_exists
-from audiobook.engines._pieces import speak_in_pieces
+from audiobook.engines._pyttsx3 import pyttsx3_voices, speak_in_pieces, spoken_twice
 from audiobook.errors import EngineError
 from audiobook.models import VoiceProfile
 
@@ -77,7 +77,7 @@ class Pyttsx3Engine:
             with contextlib.redirect_stdout(io.StringIO()):
                 import pyttsx3
 
-                self._tts: Any = pyttsx3.init()
+                self._tts: Any = pyttsx3.init(driverName="espeak")
         except (ImportError, RuntimeError, OSError) as exc:
             raise EngineError(f"pyttsx3 could not start espeak-ng ({exc}).") from exc
         self._known: set[str] = set()
@@ -118,11 +118,7 @@ class Pyttsx3Engine:
             time.sleep(0.001)
 
     def voices(self) -> tuple[EngineVoice, ...]:
-        found = []
-        for voice in self._tts.getProperty("voices"):
-            languages = tuple(str(lang) for lang in (getattr(voice, "languages", None) or ()))
-            found.append(EngineVoice(str(voice.id), str(voice.name), languages, voice.gender))
-        return tuple(found)
+        return pyttsx3_voices(self._tts.getProperty("voices"))
 
     def data_path(self) -> Path | None:
         """espeak-ng's data folder, as the initialised library reports it."""
@@ -201,12 +197,9 @@ class Pyttsx3Engine:
     def _speak_piece(self, text: str, profile: VoiceProfile, path: Path) -> bytes:
         if not text.strip():
             return b""
-        data = self._speak_once(text, profile, path)
-        if not data:  # espeak-ng ended the message before it began; never seen twice
-            data = self._speak_once(text, profile, path)
-        if not data:
-            raise EngineError("espeak-ng returned no audio for this text, twice.")
-        return data
+        # espeak-ng may end a message before it begins; never seen twice running
+        return spoken_twice(lambda into: self._speak_once(text, profile, into), path,
+                            "espeak-ng")  # fmt: skip
 
     def _speak_once(self, text: str, profile: VoiceProfile, path: Path) -> bytes:
         with contextlib.suppress(FileNotFoundError):

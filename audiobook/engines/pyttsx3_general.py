@@ -32,12 +32,15 @@ from typing import Any
 
 from audiobook.config import SAMPLE_RATE
 from audiobook.engines import EngineVoice
-from audiobook.engines._pieces import speak_in_pieces
+from audiobook.engines._pyttsx3 import pyttsx3_voices, speak_in_pieces, spoken_twice
 from audiobook.errors import EngineError
 from audiobook.models import VoiceProfile
 
 #: How long a file may take to be complete after the driver's loop has returned.
 WRITE_GRACE_S = 10.0
+#: How long a complete file must stay unchanged before it is read (a driver that
+#: patches its header as it goes looks complete between two writes).
+QUIET_S = 0.05
 
 
 def audio_format(head: bytes) -> str | None:
@@ -50,13 +53,24 @@ def audio_format(head: bytes) -> str | None:
 
 
 def is_complete(data: bytes) -> bool:
-    """Whether a WAV or AIFF file's outer chunk size is the file's (drivers that
-    stream write the header first and patch the sizes when they finish)."""
+    """Whether a WAV or AIFF file holds all it says it holds: its outer size is the
+    file's, and its audio chunk is there and not empty (drivers that stream write
+    the header first and patch the sizes when they finish)."""
     kind = audio_format(data[:12])
     if kind is None:
         return False
-    size = struct.unpack("<I" if kind == "wav" else ">I", data[4:8])[0]
-    return len(data) - 8 in (size, size + 1)  # a chunk may be padded to even length
+    order, audio = ("<", b"data") if kind == "wav" else (">", b"SSND")
+    size = struct.unpack(order + "I", data[4:8])[0]
+    if len(data) - 8 not in (size, size + 1):  # a chunk may be padded to even length
+        return False
+    at = 12
+    while at + 8 <= len(data):
+        name, length = data[at:at + 4], struct.unpack(order + "I", data[at + 4:at + 8])[0]
+        if name == audio:
+            header = 8 if kind == "aiff" else 0  # SSND's offset and block size
+            return header < length and at + 8 + length <= len(data)
+        at += 8 + length + (length & 1)
+    return False
 
 
 def to_pcm(data: bytes, name: str) -> bytes:
@@ -128,17 +142,7 @@ class GeneralPyttsx3Engine:
 
     def voices(self) -> tuple[EngineVoice, ...]:
         with contextlib.redirect_stdout(io.StringIO()):
-            found = self._tts.getProperty("voices") or ()
-        voices = []
-        for voice in found:
-            languages = tuple(_text(lang) for lang in (getattr(voice, "languages", None) or ()))
-            age = getattr(voice, "age", None)
-            voices.append(EngineVoice(
-                str(voice.id), _text(voice.name or voice.id), tuple(x for x in languages if x),
-                _text(voice.gender) if voice.gender else None,
-                _text(age) if age not in (None, "") else None,
-            ))  # fmt: skip
-        return tuple(voices)
+            return pyttsx3_voices(self._tts.getProperty("voices"))
 
     def _check_voice(self, profile: VoiceProfile) -> None:
         if self._ids is None:
@@ -156,12 +160,8 @@ class GeneralPyttsx3Engine:
     def _speak_piece(self, text: str, profile: VoiceProfile, path: Path) -> bytes:
         if not text.strip():
             return b""
-        pcm = self._speak_once(text, profile, path)
-        if not pcm:
-            pcm = self._speak_once(text, profile, path)
-        if not pcm:
-            raise EngineError(f"pyttsx3's {self.driver!r} driver returned no audio, twice.")
-        return pcm
+        return spoken_twice(lambda into: self._speak_once(text, profile, into), path,
+                            f"pyttsx3's {self.driver!r} driver")  # fmt: skip
 
     def _speak_once(self, text: str, profile: VoiceProfile, path: Path) -> bytes:
         with contextlib.suppress(FileNotFoundError):
@@ -183,32 +183,26 @@ class GeneralPyttsx3Engine:
         return to_pcm(self._wait_for(path), path.name)
 
     def _wait_for(self, path: Path) -> bytes:
-        """The file's bytes once it is complete and has stopped growing."""
+        """The file's bytes once it is complete and has not changed for ``QUIET_S``."""
         deadline = time.monotonic() + WRITE_GRACE_S
-        last = b""
+        last, since = b"", time.monotonic()
         while True:
             try:
                 data = path.read_bytes()
             except OSError:
                 data = b""
-            if data and is_complete(data) and data == last:
+            now = time.monotonic()
+            if data != last:
+                last, since = data, now
+            elif data and is_complete(data) and now - since >= QUIET_S:
                 return data
-            if time.monotonic() > deadline:
-                if data and data == last:
+            if now > deadline:
+                if data:
                     return data  # sizes never patched, or not audio: let the decoder judge
                 raise EngineError(
-                    f"pyttsx3's {self.driver!r} driver finished without writing "
-                    f"a complete {path.name}."
+                    f"pyttsx3's {self.driver!r} driver finished without writing {path.name}."
                 )
-            last = data
-            time.sleep(0.01)
-
-
-def _text(value: object) -> str:
-    """A driver's value as text: espeak hands bytes, others str or numbers."""
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
-    return "".join(ch for ch in str(value) if ch.isprintable()).strip()
+            time.sleep(0.005)
 
 
 _SHARED: dict[str, GeneralPyttsx3Engine] = {}

@@ -7,10 +7,52 @@ from __future__ import annotations
 
 import json
 import os
+import struct
 
 import numpy as np
 
 LOG_VARIABLE = "AUDIOBOOK_TEST_DRIVER_LOG"
+
+# Rows: (id, name, language, gender, age, tone frequency), as the drivers report them.
+TOKENS = "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Speech\\Voices\\Tokens\\"
+SAPI5_VOICES = (
+    (TOKENS + "TTS_MS_EN-US_DAVID_11.0", "Microsoft David Desktop - English (United States)",
+     "en-US", "Male", "Adult", 110.0),
+    (TOKENS + "TTS_MS_EN-US_ZIRA_11.0", "Microsoft Zira Desktop - English (United States)",
+     "en-US", "Female", "Adult", 210.0),
+    (TOKENS + "TTS_MS_EN-GB_HAZEL_11.0", "Microsoft Hazel Desktop - English (Great Britain)",
+     "en-GB", "Female", "Adult", 230.0),
+    (TOKENS + "TTS_MS_EN-GB_GEORGE_11.0", "Microsoft George - English (United Kingdom)",
+     "en-GB", "Male", "Adult", 130.0),
+    (TOKENS + "TTS_MS_EN-US_MARK_11.0", "Microsoft Mark - English (United States)",
+     "en-US", "Male", "Adult", 150.0),
+    (TOKENS + "TTS_MS_FR-FR_HORTENSE_11.0", "Microsoft Hortense Desktop - French",
+     "fr-FR", "Female", "Adult", 250.0),
+)
+
+NSSS_VOICES = (
+    ("com.apple.voice.compact.en-US.Samantha", "Samantha", "en_US", "VoiceGenderFemale", "35",
+     220.0),
+    ("com.apple.voice.compact.en-GB.Daniel", "Daniel", "en_GB", "VoiceGenderMale", "35", 120.0),
+    ("com.apple.speech.synthesis.voice.Fred", "Fred", "en_US", "VoiceGenderMale", "30", 140.0),
+    ("com.apple.speech.synthesis.voice.Ralph", "Ralph", "en_US", "VoiceGenderMale", "50", 100.0),
+    ("com.apple.voice.compact.en-AU.Karen", "Karen", "en_AU", "VoiceGenderFemale", "35", 240.0),
+    ("com.apple.speech.synthesis.voice.Junior", "Junior", "en_US", "VoiceGenderMale", "8",
+     300.0),
+)
+
+def aiff_header(rate: int, frames: int, data_bytes: int) -> bytes:
+    """FORM/AIFF with a mono 16-bit COMM chunk and an SSND chunk header."""
+    exponent = 16383 + rate.bit_length() - 1
+    mantissa = rate << (64 - rate.bit_length())
+    comm = struct.pack(">hIhHQ", 1, frames, 16, exponent, mantissa)
+    ssnd_size = 8 + data_bytes
+    form_size = 4 + (8 + len(comm)) + (8 + ssnd_size)
+    return (b"FORM" + struct.pack(">I", form_size) + b"AIFF"
+            + b"COMM" + struct.pack(">I", len(comm)) + comm
+            + b"SSND" + struct.pack(">III", ssnd_size, 0, 0))
+
+
 
 
 def tone(text: str, rate: float, frequency: float, sample_rate: int) -> np.ndarray:

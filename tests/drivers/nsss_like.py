@@ -8,35 +8,12 @@ little later, so a reader must wait for a complete file.
 
 from __future__ import annotations
 
-import struct
 import threading
 import time
 
-from pyttsx3.drivers._audiobook_tone import FakeDriver, log, tone
+from pyttsx3.drivers._audiobook_tone import NSSS_VOICES, FakeDriver, aiff_header, log, tone
 
-VOICES = (
-    ("com.apple.voice.compact.en-US.Samantha", "Samantha", "en_US", "VoiceGenderFemale", "35",
-     220.0),
-    ("com.apple.voice.compact.en-GB.Daniel", "Daniel", "en_GB", "VoiceGenderMale", "35", 120.0),
-    ("com.apple.speech.synthesis.voice.Fred", "Fred", "en_US", "VoiceGenderMale", "30", 140.0),
-    ("com.apple.speech.synthesis.voice.Ralph", "Ralph", "en_US", "VoiceGenderMale", "50", 100.0),
-    ("com.apple.voice.compact.en-AU.Karen", "Karen", "en_AU", "VoiceGenderFemale", "35", 240.0),
-    ("com.apple.speech.synthesis.voice.Junior", "Junior", "en_US", "VoiceGenderMale", "8",
-     300.0),
-)
 SAMPLE_RATE = 22050
-
-
-def aiff_header(frames: int, data_bytes: int) -> bytes:
-    """FORM/AIFF with a mono 16-bit COMM chunk and an SSND chunk header."""
-    exponent = 16383 + SAMPLE_RATE.bit_length() - 1
-    mantissa = SAMPLE_RATE << (64 - SAMPLE_RATE.bit_length())
-    comm = struct.pack(">hIhHQ", 1, frames, 16, exponent, mantissa)
-    ssnd_size = 8 + data_bytes
-    form_size = 4 + (8 + len(comm)) + (8 + ssnd_size)
-    return (b"FORM" + struct.pack(">I", form_size) + b"AIFF"
-            + b"COMM" + struct.pack(">I", len(comm)) + comm
-            + b"SSND" + struct.pack(">III", ssnd_size, 0, 0))
 
 
 def buildDriver(proxy):
@@ -44,7 +21,7 @@ def buildDriver(proxy):
 
 
 class NSSSLikeDriver(FakeDriver):
-    VOICES = VOICES
+    VOICES = NSSS_VOICES
     PITCH_MESSAGE = "Pitch adjustment not supported when using NSSS"
     UNKNOWN_VOICE_IS_AN_ERROR = False
 
@@ -61,7 +38,8 @@ class NSSSLikeDriver(FakeDriver):
 
     def _write(self, filename: str, data: bytes) -> None:
         with open(filename, "wb") as out:
-            out.write(aiff_header(0, 0))  # sizes unknown until the end, as a stream writer
+            # the sizes are not known until the end, as with a stream writer
+            out.write(aiff_header(SAMPLE_RATE, 0, 0))
             out.flush()
             for start in range(0, len(data), 8192):
                 out.write(data[start:start + 8192])
@@ -70,7 +48,7 @@ class NSSSLikeDriver(FakeDriver):
             self._finished.set()  # didFinishSpeaking comes before the file is final
             time.sleep(0.05)
             out.seek(0)
-            out.write(aiff_header(len(data) // 2, len(data)))
+            out.write(aiff_header(SAMPLE_RATE, len(data) // 2, len(data)))
 
     def startLoop(self) -> None:
         self._looping = True

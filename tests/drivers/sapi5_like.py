@@ -11,23 +11,8 @@ import time
 import wave
 
 import numpy as np
-from pyttsx3.drivers._audiobook_tone import FakeDriver, log, tone
+from pyttsx3.drivers._audiobook_tone import SAPI5_VOICES, FakeDriver, log, tone
 
-TOKENS = "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Speech\\Voices\\Tokens\\"
-VOICES = (
-    (TOKENS + "TTS_MS_EN-US_DAVID_11.0", "Microsoft David Desktop - English (United States)",
-     "en-US", "Male", "Adult", 110.0),
-    (TOKENS + "TTS_MS_EN-US_ZIRA_11.0", "Microsoft Zira Desktop - English (United States)",
-     "en-US", "Female", "Adult", 210.0),
-    (TOKENS + "TTS_MS_EN-GB_HAZEL_11.0", "Microsoft Hazel Desktop - English (Great Britain)",
-     "en-GB", "Female", "Adult", 230.0),
-    (TOKENS + "TTS_MS_EN-GB_GEORGE_11.0", "Microsoft George - English (United Kingdom)",
-     "en-GB", "Male", "Adult", 130.0),
-    (TOKENS + "TTS_MS_EN-US_MARK_11.0", "Microsoft Mark - English (United States)",
-     "en-US", "Male", "Adult", 150.0),
-    (TOKENS + "TTS_MS_FR-FR_HORTENSE_11.0", "Microsoft Hortense Desktop - French",
-     "fr-FR", "Female", "Adult", 250.0),
-)
 SAMPLE_RATE = 16000
 
 
@@ -36,7 +21,7 @@ def buildDriver(proxy):
 
 
 class SAPI5LikeDriver(FakeDriver):
-    VOICES = VOICES
+    VOICES = SAPI5_VOICES
     PITCH_MESSAGE = "Pitch adjustment not supported when using SAPI5"
 
     def __init__(self, proxy) -> None:
