@@ -16,13 +16,13 @@ from rich.console import Console
 from rich.markup import escape
 
 from audiobook import batch, pipeline
-from audiobook.cast import line_counts, render_cast_file, write_text_atomic
+from audiobook.casting.cast import line_counts, render_cast_file, write_text_atomic
+from audiobook.casting.lexicon import load_lexicon
+from audiobook.casting.plan import opening, spoken_text
 from audiobook.config import Config, audio_settings
 from audiobook.errors import AudiobookError
-from audiobook.lexicon import load_lexicon
 from audiobook.models import Kind
-from audiobook.plan import opening, spoken_text
-from audiobook.read import read
+from audiobook.text.read import read
 
 app = typer.Typer(
     add_completion=False,
@@ -330,8 +330,8 @@ def voices_command(
 ) -> None:
     """List the voice profiles, the installed voice each speaks with here, and the
     voices the engine has installed."""
-    from audiobook.engines import EngineSpec, catalog
-    from audiobook.voices import describe_voice, engine_profiles
+    from audiobook.audio.engines import EngineSpec, catalog
+    from audiobook.casting.voices import describe_voice, engine_profiles
 
     with user_errors():
         spec = EngineSpec(engine, driver)

@@ -15,24 +15,24 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from audiobook.assemble import BookAudio, assemble
-from audiobook.attribute import attribute
-from audiobook.cast import CastFile, load_cast_file, make_cast
-from audiobook.characters import find_characters
+from audiobook.audio.assemble import BookAudio, assemble
+from audiobook.audio.engines import EngineSpec
+from audiobook.audio.synthesize import Synthesizer
+from audiobook.casting.cast import CastFile, load_cast_file, make_cast
+from audiobook.casting.lexicon import default_lexicon_path, load_lexicon
+from audiobook.casting.plan import plan
+from audiobook.casting.voices import engine_profiles
 from audiobook.config import Config, Pauses
-from audiobook.engines import EngineSpec
 from audiobook.errors import ConfigError, ExportError
-from audiobook.export import export, safe_filename
-from audiobook.lexicon import default_lexicon_path, load_lexicon
-from audiobook.m4b import export_m4b
 from audiobook.models import Cast, Kind, Script, Utterance, VoiceProfile
-from audiobook.plan import plan
-from audiobook.read import read
-from audiobook.segment import segment
-from audiobook.split import export_split
-from audiobook.structure import structure
-from audiobook.synthesize import Synthesizer
-from audiobook.voices import engine_profiles
+from audiobook.output.chapters import export_split
+from audiobook.output.m4b import export_m4b
+from audiobook.output.mp3 import export, safe_filename
+from audiobook.text.attribute import attribute
+from audiobook.text.characters import find_characters
+from audiobook.text.read import read
+from audiobook.text.segment import segment
+from audiobook.text.structure import structure
 
 UNKNOWN_AUTHOR = "Unknown author"
 """The artist tag when the story names no author, so players still group it sensibly."""
@@ -298,7 +298,7 @@ def script_json(script: Script, cast: Cast) -> dict[str, Any]:
 
     Offsets are into the decoded source text (before line-end normalisation).
     """
-    from audiobook.cast import line_counts
+    from audiobook.casting.cast import line_counts
 
     doc = script.book.document
     counts = line_counts(script)

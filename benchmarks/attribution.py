@@ -30,8 +30,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from audiobook.attribute import attribute_explained
-from audiobook.characters import find_characters
 from audiobook.models import (
     QUOTE_KINDS,
     Book,
@@ -44,6 +42,8 @@ from audiobook.models import (
     Scene,
     Segment,
 )
+from audiobook.text.attribute import attribute_explained
+from audiobook.text.characters import find_characters
 
 TYPES = ("Explicit", "Anaphoric", "Implicit")
 _GENDERS = {"M": Gender.MALE, "F": Gender.FEMALE}
@@ -165,7 +165,7 @@ def _stages(path: Path, cast: list[Character] | None, gold_quotes: list[GoldQuot
         book = _plain_book(path.read_text(encoding="utf-8"))
         segments = _gold_segments(book, gold_quotes)
     else:
-        from audiobook import read, segment, structure
+        from audiobook.text import read, segment, structure
 
         book = structure.structure(read.read(path))
         segments = segment.segment(book)
@@ -242,7 +242,7 @@ def _error(novel: str, text: str, q: GoldQuote, speaker: str | None, rule: str |
 def _cast_via_file(characters: list[Character]) -> list[Character]:
     """The gold list, through the cast-file loader when it exists (the published setting)."""
     try:
-        from audiobook.cast import load_cast_file  # type: ignore[attr-defined]
+        from audiobook.casting.cast import load_cast_file  # type: ignore[attr-defined]
     except ImportError:
         return characters
     lines = ['narrator = "narrator"', ""]

@@ -18,7 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from audiobook import loudness, tools
+from audiobook import tools
+from audiobook.audio import loudness
 
 RATE = 22050
 

@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from audiobook import tools  # noqa: E402
-from audiobook.assemble import _encoder_command  # noqa: E402
+from audiobook.audio.assemble import _encoder_command  # noqa: E402
 from audiobook.config import AudioSettings  # noqa: E402
 
 PAGE = os.sysconf("SC_PAGE_SIZE")

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from audiobook import tools
-from audiobook.engines.fake import FakeEngine
+from audiobook.audio.engines.fake import FakeEngine
+from audiobook.audio.synthesize import clip_key, clip_path
 from audiobook.models import Clip, Utterance, VoiceProfile
-from audiobook.synthesize import clip_key, clip_path
 
 NARRATOR = VoiceProfile("narrator", "en-us+m3", rate=180)
 HEROINE = VoiceProfile("heroine", "en-us+f3", rate=200, pitch=60)
@@ -62,7 +62,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     processes, permissions and device files do not run on Windows."""
     import sys
 
-    from audiobook.engines import driver_name
+    from audiobook.audio.engines import driver_name
 
     skips = {}
     if driver_name("pyttsx3") != "espeak":

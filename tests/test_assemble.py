@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audiobook import assemble as assemble_module
 from audiobook import tools
-from audiobook.assemble import (
+from audiobook.audio import assemble as assemble_module
+from audiobook.audio.assemble import (
     BookAudio,
     Entry,
     assemble,
@@ -26,12 +26,12 @@ from audiobook.assemble import (
     trim_bounds,
     whole_frames,
 )
+from audiobook.audio.engines.fake import FakeEngine, tone_samples
+from audiobook.audio.loudness import integrated_loudness
+from audiobook.audio.mp3_frames import JOIN_GAP, join, read_piece
 from audiobook.config import SAMPLE_RATE, AudioSettings, Pauses
-from audiobook.engines.fake import FakeEngine, tone_samples
 from audiobook.errors import AssemblyError
-from audiobook.loudness import integrated_loudness
 from audiobook.models import ChapterMark, Clip, Cue, Utterance, VoiceProfile
-from audiobook.mp3 import JOIN_GAP, join, read_piece
 from tests.conftest import HEROINE, NARRATOR, FakeSource, decode
 
 # Timeline tables use 1000 samples per second, so samples read as milliseconds.

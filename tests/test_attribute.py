@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from audiobook.attribute import attribute, attribute_explained
 from audiobook.models import (
     Book,
     Chapter,
@@ -18,6 +17,7 @@ from audiobook.models import (
     Scene,
     Segment,
 )
+from audiobook.text.attribute import attribute, attribute_explained
 
 KAKASHI = Character("Kakashi", ("Hatake Kakashi", "Kakashi-sensei"), Gender.MALE)
 GAI = Character("Gai", (), Gender.MALE)

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from audiobook import pipeline
 from audiobook.cli import app
 from audiobook.errors import AudiobookError
-from audiobook.export import safe_filename
+from audiobook.output.mp3 import safe_filename
 from tests.conftest import decode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -191,7 +191,7 @@ def test_a_20_mb_story_goes_through_the_text_stages_in_bounded_memory(tmp_path: 
     code = (
         "import resource, sys; from pathlib import Path\n"
         "from audiobook import pipeline; from audiobook.config import Config\n"
-        "from audiobook.plan import plan\n"
+        "from audiobook.casting.plan import plan\n"
         "config = Config(engine='fake')\n"
         "script, cast, _ = pipeline.prepare(Path(sys.argv[1]), config)\n"
         "said = plan(script, cast, config.pauses)\n"

@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from audiobook.cast import load_cast_file, make_cast, render_cast_file
+from audiobook.casting.cast import load_cast_file, make_cast, render_cast_file
+from audiobook.casting.voices import default_voices_dir, load_profiles
 from audiobook.errors import CastError
 from audiobook.models import (
     Book,
@@ -16,7 +17,6 @@ from audiobook.models import (
     Script,
     Segment,
 )
-from audiobook.voices import default_voices_dir, load_profiles
 
 PROFILES = load_profiles(default_voices_dir())
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from test_attribute import passage
 
-from audiobook.characters import NARRATOR, alias_forms, find_characters, find_mentions
 from audiobook.models import Character, Gender, Kind
+from audiobook.text.characters import NARRATOR, alias_forms, find_characters, find_mentions
 
 
 def characters(text: str) -> dict[str, Character]:
@@ -156,9 +156,9 @@ def test_a_person_often_named_after_prepositions_is_still_a_person() -> None:
     # Jiraiya"); with pronouns around them they are people, not places.
     from pathlib import Path
 
-    from audiobook.read import read
-    from audiobook.segment import segment
-    from audiobook.structure import structure
+    from audiobook.text.read import read
+    from audiobook.text.segment import segment
+    from audiobook.text.structure import structure
 
     seed = Path(__file__).resolve().parent.parent / "seeds" / "000_7375049496938e3a.txt"
     book = structure(read(seed))

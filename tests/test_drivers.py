@@ -14,13 +14,9 @@ import pytest
 from mutagen.id3 import ID3
 from typer.testing import CliRunner
 
-from audiobook.cli import app
-from audiobook.config import SAMPLE_RATE
-from audiobook.engines import Catalog, EngineVoice
-from audiobook.engines.pyttsx3_general import audio_format, is_complete, to_pcm
-from audiobook.errors import VoiceError
-from audiobook.models import Gender
-from audiobook.voices import (
+from audiobook.audio.engines import Catalog, EngineVoice
+from audiobook.audio.engines.pyttsx3_general import audio_format, is_complete, to_pcm
+from audiobook.casting.voices import (
     default_voices_dir,
     engine_age,
     engine_gender,
@@ -28,6 +24,10 @@ from audiobook.voices import (
     load_profiles,
     resolve,
 )
+from audiobook.cli import app
+from audiobook.config import SAMPLE_RATE
+from audiobook.errors import VoiceError
+from audiobook.models import Gender
 from tests.drivers._tone import SAPI5_VOICES, aiff_header
 from tests.test_cli import vtt_cues
 
@@ -137,7 +137,7 @@ def test_old_profiles_name_the_espeak_voice(tmp_path):
 
 
 def test_espeak_profiles_without_an_espeak_voice_get_a_variant_of_their_gender(tmp_path):
-    from audiobook.engines import catalog
+    from audiobook.audio.engines import catalog
 
     path = tmp_path / "p.toml"
     path.write_text('gender = "female"\nlanguage = "en-GB"\n[voice]\nsapi5 = "X"\n')

@@ -12,9 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audiobook.assemble import trim_bounds
-from audiobook.config import SAMPLE_RATE
-from audiobook.engines import (
+from audiobook.audio.assemble import trim_bounds
+from audiobook.audio.engines import (
     EngineVoice,
     catalog,
     create_engine,
@@ -22,11 +21,12 @@ from audiobook.engines import (
     list_voices,
     voice_exists,
 )
-from audiobook.engines.fake import AMPLITUDE, LEAD_SAMPLES, FakeEngine, tone_samples
+from audiobook.audio.engines.fake import AMPLITUDE, LEAD_SAMPLES, FakeEngine, tone_samples
+from audiobook.audio.synthesize import synthesize
+from audiobook.casting.plan import split_text
+from audiobook.config import SAMPLE_RATE
 from audiobook.errors import EngineError, SynthesisError
 from audiobook.models import Utterance, VoiceProfile
-from audiobook.plan import split_text
-from audiobook.synthesize import synthesize
 
 
 def read_wav(path: Path) -> np.ndarray:
@@ -344,7 +344,7 @@ def test_the_espeak_engine_asks_pyttsx3_for_espeak_whatever_its_default() -> Non
     # pyttsx3's default driver made "dummy" here, as another system's default would be.
     code = (
         "import sys, pyttsx3.engine as e; e._engines_by_sys_platform[sys.platform] = ('dummy',)\n"
-        "from audiobook.engines.pyttsx3_engine import Pyttsx3Engine\n"
+        "from audiobook.audio.engines.pyttsx3_engine import Pyttsx3Engine\n"
         "print(Pyttsx3Engine()._tts.proxy._module.__name__)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

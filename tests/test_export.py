@@ -17,12 +17,12 @@ from hypothesis import strategies as st
 from mutagen.id3 import ID3, CTOCFlags
 
 from audiobook import tools
-from audiobook.assemble import assemble
+from audiobook.audio.assemble import assemble
+from audiobook.audio.mp3_frames import Piece
 from audiobook.config import AudioSettings, Pauses
 from audiobook.errors import AssemblyError, ExportError
-from audiobook.export import export, format_vtt, safe_filename, vtt_time
 from audiobook.models import ChapterMark, Cue, Timeline, Utterance
-from audiobook.mp3 import Piece
+from audiobook.output.mp3 import export, format_vtt, safe_filename, vtt_time
 from tests.conftest import HEROINE, NARRATOR, FakeSource, decode
 
 

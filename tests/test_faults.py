@@ -25,13 +25,13 @@ import resource
 from typer.testing import CliRunner
 
 from audiobook import pipeline
+from audiobook.audio.engines.fake import DELAY_VARIABLE
+from audiobook.audio.mp3_frames import read_piece
+from audiobook.audio.synthesize import Synthesizer, count_missing
+from audiobook.casting.plan import plan
 from audiobook.cli import app
 from audiobook.config import Config
-from audiobook.engines.fake import DELAY_VARIABLE
 from audiobook.errors import ExportError
-from audiobook.mp3 import read_piece
-from audiobook.plan import plan
-from audiobook.synthesize import Synthesizer, count_missing
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -132,9 +132,9 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_audiobook_is_the_same(
 def test_a_hanging_engine_call_is_timed_out_retried_then_named(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import audiobook.synthesize
+    import audiobook.audio.synthesize
 
-    monkeypatch.setattr(audiobook.synthesize, "CLIP_TIMEOUT_S", 0.5)
+    monkeypatch.setattr(audiobook.audio.synthesize, "CLIP_TIMEOUT_S", 0.5)
     story = write_story(tmp_path / "story.txt", extra="FAKE-HANG and the night came down.")
     out = tmp_path / "out"
     started = time.monotonic()
@@ -262,7 +262,7 @@ def test_a_file_size_limit_is_a_clear_error_and_the_earlier_audiobook_is_untouch
 def test_a_full_disk_while_writing_the_book_keeps_the_earlier_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import audiobook.export
+    import audiobook.output.mp3
 
     story = write_story(tmp_path / "story.txt")
     settings = config(tmp_path)
@@ -273,7 +273,7 @@ def test_a_full_disk_while_writing_the_book_keeps_the_earlier_one(
         file.write(b"\xff" * 5000)
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(audiobook.export, "join", disk_fills_up)
+    monkeypatch.setattr(audiobook.output.mp3, "join", disk_fills_up)
     write_story(story, paragraphs=5)
     with pytest.raises(ExportError, match=r"Cannot write .*Walk\.mp3 \(the disk is full\)"):
         pipeline.generate(story, settings)

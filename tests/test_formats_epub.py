@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from test_text_properties import check
 
 from audiobook.errors import AudiobookError, InputError
-from audiobook.formats import epub as epub_format
 from audiobook.models import Book, Kind
-from audiobook.read import load, read
-from audiobook.segment import segment
-from audiobook.structure import structure
+from audiobook.text.formats import epub as epub_format
+from audiobook.text.read import load, read
+from audiobook.text.segment import segment
+from audiobook.text.structure import structure
 
 XHTML = """<?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE html>
@@ -503,9 +503,9 @@ def test_any_pages_give_a_valid_book_or_an_input_error(
 def test_chapters_titled_only_by_the_navigation_are_announced_before_they_begin(
     tmp_path: Path,
 ) -> None:
+    from audiobook.casting.plan import plan
     from audiobook.config import Config, Pauses
     from audiobook.pipeline import prepare
-    from audiobook.plan import plan
 
     untitled = Page("a.xhtml", "<p>The lamp was lit at dusk.</p>", nav="The Lamp")
     titled = Page("b.xhtml", "<h1>Chapter Two</h1><p>Morning came.</p>", nav="The Visitor")

@@ -7,9 +7,9 @@ from pathlib import Path
 from test_text_properties import check
 
 from audiobook.models import Book, ChapterHint, Document, Hints, Matter, Span
-from audiobook.read import decode
-from audiobook.segment import segment
-from audiobook.structure import structure
+from audiobook.text.read import decode
+from audiobook.text.segment import segment
+from audiobook.text.structure import structure
 
 
 def spans(text: str, *pieces: str) -> list[Span]:

@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 from audiobook.cli import app
 from audiobook.errors import AudiobookError, InputError
 from audiobook.models import Book, Kind
-from audiobook.read import load, read
-from audiobook.segment import segment
-from audiobook.structure import structure
+from audiobook.text.read import load, read
+from audiobook.text.segment import segment
+from audiobook.text.structure import structure
 
 # The shape of an archive's one-page download: preface (tags, title, byline, summary,
 # notes), chapters with their own notes, afterword with end notes and a request.

@@ -10,9 +10,9 @@ from test_text_properties import check
 
 from audiobook.errors import AudiobookError
 from audiobook.models import Book, Kind
-from audiobook.read import load, read
-from audiobook.segment import segment
-from audiobook.structure import structure
+from audiobook.text.read import load, read
+from audiobook.text.segment import segment
+from audiobook.text.structure import structure
 
 STORY = """# The Lighthouse
 

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
+from audiobook.casting.lexicon import default_lexicon_path, load_lexicon
 from audiobook.errors import LexiconError
-from audiobook.lexicon import default_lexicon_path, load_lexicon
 
 
 def lexicon_from(tmp_path: Path, body: str):

@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audiobook.config import SAMPLE_RATE
-from audiobook.loudness import (
+from audiobook.audio.loudness import (
     FULL_SCALE,
     ebur128,
     integrated_loudness,
@@ -21,6 +20,7 @@ from audiobook.loudness import (
     true_peak,
     upsample,
 )
+from audiobook.config import SAMPLE_RATE
 
 RAW = ["-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", "pipe:0"]
 

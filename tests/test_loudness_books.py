@@ -13,7 +13,7 @@ from mutagen.mp3 import MP3, BitrateMode
 from mutagen.mp4 import MP4
 
 from audiobook import tools
-from audiobook.loudness import ebur128
+from audiobook.audio.loudness import ebur128
 from tests.test_cli import run, vtt_cues
 
 LINE = "every word of this line is spoken at the same steady pace by its voice"

@@ -10,10 +10,10 @@ import pytest
 from mutagen.mp4 import MP4, MP4Cover
 
 from audiobook import tools
+from audiobook.audio.mp3_frames import Piece
 from audiobook.errors import AudiobookError, ExportError
-from audiobook.m4b import export_m4b, ffmetadata
 from audiobook.models import ChapterMark, Timeline
-from audiobook.mp3 import Piece
+from audiobook.output.m4b import export_m4b, ffmetadata
 from tests.conftest import decode
 from tests.test_export import TITLES, encoded, png_1x1  # noqa: F401 - fixture
 

@@ -12,10 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from audiobook import tools
-from audiobook.assemble import _encoder_command
+from audiobook.audio.assemble import _encoder_command
+from audiobook.audio.mp3_frames import crc16, crc16_combine, join, parse_header, read_piece
 from audiobook.config import AudioSettings
 from audiobook.errors import AssemblyError
-from audiobook.mp3 import crc16, crc16_combine, join, parse_header, read_piece
 from tests.conftest import decode
 
 

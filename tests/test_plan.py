@@ -1,3 +1,4 @@
+from audiobook.casting.plan import plan, sentences, spoken_text
 from audiobook.config import Pauses
 from audiobook.models import (
     Book,
@@ -12,7 +13,6 @@ from audiobook.models import (
     Span,
     VoiceProfile,
 )
-from audiobook.plan import plan, sentences, spoken_text
 
 NARRATOR = VoiceProfile("narrator", "en+m1")
 HERO = VoiceProfile("hero", "en-us+m3")
@@ -24,7 +24,7 @@ def split(text):
 
 
 def test_identifier_titles_are_not_announced():
-    from audiobook.plan import _announceable
+    from audiobook.casting.plan import _announceable
 
     assert not _announceable("000 7375049496938e3a")
     assert not _announceable("12345")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from audiobook.errors import InputError
-from audiobook.read import decode, read
+from audiobook.text.read import decode, read
 
 STORY = "He said “hello” to Zoë.\n"
 

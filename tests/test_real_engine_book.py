@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from mutagen.id3 import ID3
 
+from audiobook.audio.loudness import ebur128
 from audiobook.config import SAMPLE_RATE, Config
-from audiobook.loudness import ebur128
 from audiobook.pipeline import generate
 from tests.conftest import decode
 from tests.test_cli import SEED0, vtt_cues

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from audiobook.models import QUOTE_KINDS, Document, Kind, Segment
-from audiobook.read import decode, read
-from audiobook.segment import segment
-from audiobook.structure import structure
+from audiobook.text.read import decode, read
+from audiobook.text.segment import segment
+from audiobook.text.structure import structure
 
 SEEDS = Path(__file__).parent.parent / "seeds"
 PDNC = Path("/work/shared/data/pdnc")

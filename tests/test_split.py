@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from mutagen.id3 import ID3
 
+from audiobook.audio.mp3_frames import Piece
 from audiobook.errors import AudiobookError
-from audiobook.export import export
 from audiobook.models import ChapterMark, Timeline
-from audiobook.mp3 import Piece
-from audiobook.split import export_split, playlist, tracks
+from audiobook.output.chapters import export_split, playlist, tracks
+from audiobook.output.mp3 import export
 from tests.conftest import decode
 from tests.test_export import TITLES, encoded, png_1x1  # noqa: F401 - fixture
 

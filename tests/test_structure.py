@@ -9,8 +9,8 @@ import pytest
 
 from audiobook.errors import StructureError
 from audiobook.models import Book, Document
-from audiobook.read import read
-from audiobook.structure import structure
+from audiobook.text.read import read
+from audiobook.text.structure import structure
 
 SEEDS = Path(__file__).parent.parent / "seeds"
 PDNC = Path("/work/shared/data/pdnc")

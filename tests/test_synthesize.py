@@ -10,11 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from audiobook.engines import engine_identity
-from audiobook.engines.fake import total_samples
+from audiobook.audio.engines import engine_identity
+from audiobook.audio.engines.fake import total_samples
+from audiobook.audio.synthesize import (
+    SynthesisStats,
+    clip_key,
+    clip_path,
+    count_missing,
+    synthesize,
+)
 from audiobook.errors import EngineError, SynthesisError
 from audiobook.models import Utterance, VoiceProfile
-from audiobook.synthesize import SynthesisStats, clip_key, clip_path, count_missing, synthesize
 
 NARRATOR = VoiceProfile("narrator", "en-us+m3", rate=180)
 HEROINE = VoiceProfile("heroine", "en-us+f3", rate=200)
@@ -198,7 +204,7 @@ class _PartialEngine:
 def test_workers_write_a_temporary_file_and_rename_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from audiobook import synthesize as module
+    from audiobook.audio import synthesize as module
 
     engine = _PartialEngine()
     monkeypatch.setattr(module, "_worker_engine", engine)

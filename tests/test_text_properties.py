@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from audiobook.errors import AudiobookError, InputError
 from audiobook.models import Book, Document, Kind, Segment
-from audiobook.read import decode
-from audiobook.segment import DASHES, QUOTE_MARKS, segment
-from audiobook.structure import structure
+from audiobook.text.read import decode
+from audiobook.text.segment import DASHES, QUOTE_MARKS, segment
+from audiobook.text.structure import structure
 
 PIECES = [
     "Chapter 1",

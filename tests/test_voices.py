@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
+from audiobook.casting.voices import default_voices_dir, load_profile, load_profiles
 from audiobook.errors import VoiceError
 from audiobook.models import Gender
-from audiobook.voices import default_voices_dir, load_profile, load_profiles
 
 
 def write(tmp_path: Path, name: str, body: str) -> Path:

@@ -46,7 +46,7 @@ def _run(venv: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_the_installed_package_is_the_wheel_with_its_voices(installed, tmp_path):
     python = str(_bin(installed, "python"))
     where = _run(installed, python, "-c",
-                 "import audiobook, audiobook.resources as r; "
+                 "import audiobook, audiobook.casting.resources as r; "
                  "print(audiobook.__file__); print(r.shipped_voices_dir())", cwd=tmp_path)
     package, voices = where.stdout.splitlines()
     assert Path(package).is_relative_to(installed) and not Path(package).is_relative_to(ROOT)

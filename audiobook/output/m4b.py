@@ -19,10 +19,10 @@ from mutagen import MutagenError
 from mutagen.mp4 import MP4, MP4Cover
 
 from audiobook import tools
+from audiobook.audio.mp3_frames import Piece, join
 from audiobook.errors import AssemblyError, ExportError
-from audiobook.export import _cover, _temp_beside, _unwritable, format_vtt
 from audiobook.models import Timeline
-from audiobook.mp3 import Piece, join
+from audiobook.output.mp3 import _cover, _temp_beside, _unwritable, format_vtt
 
 GENRE = "Audiobook"
 AUDIOBOOK_STIK = 2

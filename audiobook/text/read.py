@@ -2,7 +2,7 @@
 
 Input is the raw bytes of a story file; output is a ``Document`` whose text has
 LF line ends and whose ``removed_cr`` maps offsets back to the decoded source.
-EPUB, HTML and Markdown files go to ``audiobook.formats``, which returns the text
+EPUB, HTML and Markdown files go to ``audiobook.text.formats``, which returns the text
 extracted from the markup with ``Hints`` about its structure.
 """
 
@@ -141,7 +141,7 @@ def _decode_html(data: bytes, encoding: str | None, path: Path | None) -> tuple[
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    from audiobook.formats.html import declared_charset
+    from audiobook.text.formats.html import declared_charset
 
     declared = declared_charset(data)
     if declared:
@@ -160,15 +160,15 @@ def load(data: bytes, encoding: str | None = None, path: Path | None = None) -> 
     ``encoding`` forces the text encoding of plain text, HTML and Markdown (EPUB
     declares its own).
     """
-    from audiobook import formats
+    from audiobook.text import formats
 
     kind = formats.sniff(data, path)
     if kind == formats.EPUB:
-        from audiobook.formats.epub import read_epub
+        from audiobook.text.formats.epub import read_epub
 
         return read_epub(data, path)
     if kind == formats.HTML:
-        from audiobook.formats.html import read_html
+        from audiobook.text.formats.html import read_html
 
         text, used = _decode_html(data, encoding, path)
         if _is_binary(text):
@@ -177,7 +177,7 @@ def load(data: bytes, encoding: str | None = None, path: Path | None = None) -> 
             raise InputError(f"{_label(path)} is empty: there is no story text in it.")
         return read_html(text, path, used)
     if kind == formats.MARKDOWN:
-        from audiobook.formats.markdown import read_markdown
+        from audiobook.text.formats.markdown import read_markdown
 
         plain = decode(data, encoding, path)
         return read_markdown(plain.text, path, plain.encoding)

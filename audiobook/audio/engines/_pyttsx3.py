@@ -10,10 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from audiobook.audio.engines import EngineVoice
+from audiobook.casting.plan import split_text
 from audiobook.config import SAMPLE_RATE
-from audiobook.engines import EngineVoice
 from audiobook.errors import EngineError
-from audiobook.plan import split_text
 
 
 def speak_in_pieces(text: str, out: Path, speak_piece: Callable[[str, Path], bytes]) -> None:

@@ -20,9 +20,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from audiobook._toml import Fields, load_toml
+from audiobook.casting._toml import Fields, load_toml
+from audiobook.casting.resources import shipped_lexicon_path
 from audiobook.errors import LexiconError
-from audiobook.resources import shipped_lexicon_path
 
 MAX_ENTRIES = 20_000
 MAX_PATTERN = 500

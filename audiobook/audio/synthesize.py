@@ -30,8 +30,8 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+from audiobook.audio.engines import Engine, EngineSpec, create_engine, engine_identity
 from audiobook.config import CLIP_TIMEOUT_S, MAX_CLIP_CHARS
-from audiobook.engines import Engine, EngineSpec, create_engine, engine_identity
 from audiobook.errors import AudiobookError, EngineError, SynthesisError, os_reason
 from audiobook.models import Clip, Utterance, VoiceProfile
 

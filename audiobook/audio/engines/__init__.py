@@ -145,15 +145,15 @@ def create_engine(engine: str | EngineSpec) -> Engine:
     """The engine ``engine`` names; for pyttsx3, call only in a worker process."""
     spec = as_spec(engine)
     if spec.name == "fake":
-        from audiobook.engines.fake import FakeEngine
+        from audiobook.audio.engines.fake import FakeEngine
 
         return FakeEngine()
     driver = driver_name(spec)
     if driver == ESPEAK:
-        from audiobook.engines.pyttsx3_engine import shared_engine
+        from audiobook.audio.engines.pyttsx3_engine import shared_engine
 
         return shared_engine()
-    from audiobook.engines.pyttsx3_general import shared_general_engine
+    from audiobook.audio.engines.pyttsx3_general import shared_general_engine
 
     return shared_general_engine(driver)
 
@@ -176,7 +176,7 @@ def engine_identity(engine: str | EngineSpec) -> str:
     """
     spec = as_spec(engine)
     if spec.name == "fake":
-        from audiobook.engines.fake import IDENTITY
+        from audiobook.audio.engines.fake import IDENTITY
 
         return IDENTITY
     try:

@@ -20,10 +20,10 @@ from pathlib import Path
 from mutagen import MutagenError
 from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TIT2, TPE1, CTOCFlags, PictureType
 
+from audiobook.audio.mp3_frames import Piece, join
 from audiobook.errors import ExportError, os_reason
 from audiobook.files import as_new_file
 from audiobook.models import Timeline
-from audiobook.mp3 import Piece, join
 
 NARRATOR = "Narrator"
 """The speaker shown in the transcript for narration."""

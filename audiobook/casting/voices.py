@@ -16,11 +16,11 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from audiobook._toml import Fields, load_toml
-from audiobook.engines import DRIVER_NAME, ESPEAK, Catalog, EngineSpec, EngineVoice, catalog
+from audiobook.audio.engines import DRIVER_NAME, ESPEAK, Catalog, EngineSpec, EngineVoice, catalog
+from audiobook.casting._toml import Fields, load_toml
+from audiobook.casting.resources import shipped_voices_dir
 from audiobook.errors import VoiceError
 from audiobook.models import Gender, VoiceProfile
-from audiobook.resources import shipped_voices_dir
 
 PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 """Profile names are used in cast files and file names: keep them plain."""

@@ -12,7 +12,8 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
-from audiobook.characters import (
+from audiobook.models import QUOTE_KINDS, Book, Character, Gender, Kind, Segment
+from audiobook.text.characters import (
     NARRATOR,
     SPEECH_VERBS,
     Mention,
@@ -20,7 +21,6 @@ from audiobook.characters import (
     guess_genders,
     narrator_of,
 )
-from audiobook.models import QUOTE_KINDS, Book, Character, Gender, Kind, Segment
 
 UNKNOWN = -1
 """A rule's answer meaning "someone, but none of the characters" (``someone said``)."""

@@ -30,9 +30,9 @@ import wave
 from pathlib import Path
 from typing import Any
 
+from audiobook.audio.engines import EngineVoice
+from audiobook.audio.engines._pyttsx3 import pyttsx3_voices, speak_in_pieces, spoken_twice
 from audiobook.config import SAMPLE_RATE
-from audiobook.engines import EngineVoice
-from audiobook.engines._pyttsx3 import pyttsx3_voices, speak_in_pieces, spoken_twice
 from audiobook.errors import EngineError
 from audiobook.models import VoiceProfile
 

@@ -35,9 +35,9 @@ import wave
 from pathlib import Path
 from typing import Any
 
+from audiobook.audio.engines import EngineVoice, voice_exists
+from audiobook.audio.engines._pyttsx3 import pyttsx3_voices, speak_in_pieces, spoken_twice
 from audiobook.config import SAMPLE_RATE
-from audiobook.engines import EngineVoice, voice_exists
-from audiobook.engines._pyttsx3 import pyttsx3_voices, speak_in_pieces, spoken_twice
 from audiobook.errors import EngineError
 from audiobook.models import VoiceProfile
 

@@ -25,12 +25,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from audiobook._toml import Fields, load_toml
+from audiobook.casting._toml import Fields, load_toml
+from audiobook.casting.voices import narrator_profile
 from audiobook.config import Pauses
 from audiobook.errors import CastError
 from audiobook.files import as_new_file
 from audiobook.models import QUOTE_KINDS, Cast, Character, Gender, Script, VoiceProfile
-from audiobook.voices import narrator_profile
 
 MAX_CHARACTERS = 2000
 MAX_PAUSE_MS = 60_000

@@ -16,7 +16,8 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from audiobook.errors import InputError
-from audiobook.formats._markup import (
+from audiobook.models import ChapterHint, Document, Hints, Span
+from audiobook.text.formats._markup import (
     Block,
     Element,
     Walker,
@@ -28,8 +29,7 @@ from audiobook.formats._markup import (
     parse,
     summary_of,
 )
-from audiobook.models import ChapterHint, Document, Hints, Span
-from audiobook.structure import heading_title
+from audiobook.text.structure import heading_title
 
 CHAPTER_LEVELS = (1, 2, 3)
 """Heading levels that start chapters; h4-h6 are read as ordinary paragraphs."""

@@ -24,7 +24,7 @@ def shipped_voices_dir() -> Path:
                 "install audiobook unzipped, or pass --voices DIR"
             )
         return packaged
-    return Path(__file__).resolve().parent.parent / "voices"
+    return Path(__file__).resolve().parents[2] / "voices"
 
 
 def shipped_lexicon_path() -> Path:

@@ -24,7 +24,8 @@ import defusedxml.ElementTree as safe_xml
 from defusedxml import DefusedXmlException
 
 from audiobook.errors import InputError
-from audiobook.formats._markup import (
+from audiobook.models import ChapterHint, Document, Hints, Span
+from audiobook.text.formats._markup import (
     Block,
     Walker,
     compose,
@@ -33,8 +34,7 @@ from audiobook.formats._markup import (
     parse,
     plain_text,
 )
-from audiobook.formats.html import chapter_hints
-from audiobook.models import ChapterHint, Document, Hints, Span
+from audiobook.text.formats.html import chapter_hints
 
 MAX_MEMBER_BYTES = 64 * 1024 * 1024
 """The most one archive member may decompress to: far beyond any real chapter."""

@@ -25,11 +25,11 @@ from mutagen import MutagenError
 from mutagen.id3 import APIC, ID3, TALB, TCON, TIT2, TPE1, TRCK, PictureType
 
 from audiobook import tools
+from audiobook.audio.mp3_frames import Piece, join
 from audiobook.errors import AssemblyError, ExportError, os_reason
-from audiobook.export import _cover, format_vtt, safe_filename
 from audiobook.files import as_new_file
 from audiobook.models import Timeline
-from audiobook.mp3 import Piece, join
+from audiobook.output.mp3 import _cover, format_vtt, safe_filename
 
 GENRE = "Audiobook"
 CHUNK_BYTES = 1 << 17

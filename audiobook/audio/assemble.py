@@ -29,12 +29,13 @@ from typing import IO, Protocol
 
 import numpy as np
 
-from audiobook import loudness, tools
+from audiobook import tools
+from audiobook.audio import loudness
+from audiobook.audio.loudness import FULL_SCALE, normalize, to_pcm16, upsample
+from audiobook.audio.mp3_frames import JOIN_GAP, Piece, frame_samples, read_piece
 from audiobook.config import SAMPLE_RATE, AudioSettings, Pauses
 from audiobook.errors import AssemblyError, os_reason
-from audiobook.loudness import FULL_SCALE, normalize, to_pcm16, upsample
 from audiobook.models import ChapterMark, Clip, Cue, Timeline, Utterance
-from audiobook.mp3 import JOIN_GAP, Piece, frame_samples, read_piece
 
 LOUDNESS_OFFSET_LU = 1.5
 """Clips are measured and brought this much above the book's target, because the

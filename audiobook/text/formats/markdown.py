@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from audiobook.formats.html import read_html
 from audiobook.models import Document
+from audiobook.text.formats.html import read_html
 
 _FRONT_KEYS = {
     "title": "title",

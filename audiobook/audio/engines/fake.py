@@ -30,8 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from audiobook.audio.engines import EngineVoice, voice_exists
 from audiobook.config import SAMPLE_RATE
-from audiobook.engines import EngineVoice, voice_exists
 from audiobook.errors import EngineError
 from audiobook.models import VoiceProfile
 

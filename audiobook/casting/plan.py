@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from audiobook.casting.lexicon import Lexicon
 from audiobook.config import MAX_CLIP_CHARS, Pauses
-from audiobook.lexicon import Lexicon
 from audiobook.models import (
     SPOKEN_KINDS,
     Book,
