@@ -330,13 +330,11 @@ def voices_command(
 ) -> None:
     """List the voice profiles, the installed voice each speaks with here, and the
     voices the engine has installed."""
-    from audiobook.audio.engines import EngineSpec, catalog
-    from audiobook.casting.voices import describe_voice, engine_profiles
+    from audiobook.casting.voices import describe_voice
 
+    config = _config(voices_dir=voices, engine=engine, driver=driver)
     with user_errors():
-        spec = EngineSpec(engine, driver)
-        profiles = engine_profiles(voices, spec)
-        found = catalog(spec)
+        profiles, found = pipeline.voices(config)
         where = f"the {engine} engine"
         if engine == "pyttsx3":
             where = f"pyttsx3's {found.driver} driver"

@@ -1,4 +1,5 @@
-"""File permissions for what we write through temporary files.
+"""Files we write: names valid everywhere, temporary files beside their place, and
+their permissions.
 
 ``tempfile.mkstemp`` and ``mkdtemp`` make private files (0600) and folders (0700);
 an audiobook, playlist or cast file renamed from one should instead get the
@@ -10,7 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import tempfile
+import unicodedata
 from pathlib import Path
+
+from audiobook.errors import ExportError, os_reason
+
+MAX_FILENAME_CHARS = 120
 
 
 def umask() -> int:
@@ -24,3 +32,40 @@ def as_new_file(path: Path | str, *, folder: bool = False) -> None:
     """Give ``path`` the mode a new file (or folder) of the user's would have."""
     with contextlib.suppress(OSError):
         os.chmod(path, (0o777 if folder else 0o666) & ~umask())
+
+
+def safe_filename(title: str) -> str:
+    """A file name stem from ``title``: no path separators, ``..``, control characters
+    or characters that other systems or ffmpeg treat specially; never empty."""
+    text = unicodedata.normalize("NFC", title)
+    text = "".join(" " if unicodedata.category(ch).startswith("C") else ch for ch in text)
+    # ':' makes ffmpeg read "a:b.mp3" as a protocol; the rest are reserved on Windows.
+    text = re.sub(r'[/\\:*?"<>|]', "_", text)
+    text = re.sub(r"\.{2,}", "…", text)
+    text = " ".join(text.split())
+    # A leading '-' reads as an option, a leading '.' hides the file.
+    text = text.strip(" .-_")[:MAX_FILENAME_CHARS].rstrip(" .")
+    # Windows reserves device names before any extension ("nul.mp3", "AUX .x"):
+    # "nul_.mp3" is a file.
+    text = WINDOWS_RESERVED.sub(r"\1_", text, count=1)
+    return text or "audiobook"
+
+
+WINDOWS_RESERVED = re.compile(
+    r"(?i)^(CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|(?:COM|LPT)[0-9¹²³])(?= *(?:\.|$))"
+)
+
+
+def temp_beside(target: Path) -> Path:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    except OSError as exc:
+        raise ExportError(unwritable(target, exc)) from exc
+    os.close(fd)
+    as_new_file(name)
+    return Path(name)
+
+
+def unwritable(target: Path, exc: OSError) -> str:
+    return f"Cannot write {target} ({os_reason(exc)}); choose another output folder with -o."

@@ -9,6 +9,8 @@ back to offsets into the decoded source as the user's file has it.
 from __future__ import annotations
 
 import bisect
+import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -328,3 +330,78 @@ class Timeline:
     def ms(self, samples: int) -> int:
         """Milliseconds for a sample position, rounded once, at the end."""
         return (samples * 1000 + self.sample_rate // 2) // self.sample_rate
+
+
+# --- speech engines, as the casting and audio sides both see them ---------------
+
+#: Drivers whose voices are espeak-ng's and whose ids name a voice and variant.
+ESPEAK = "espeak"
+
+
+DRIVER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+"""What a pyttsx3 driver module may be called (``--driver``, a profile's [voice] keys)."""
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """Which engine speaks: its name and, for pyttsx3, the driver module to use."""
+
+    name: str = "pyttsx3"
+    driver: str | None = None
+    """A module under ``pyttsx3.drivers`` (``espeak``, ``sapi5``, ``nsss``, …);
+    None is pyttsx3's own choice for this platform."""
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.driver})" if self.driver else self.name
+
+
+@dataclass(frozen=True)
+class EngineVoice:
+    id: str
+    name: str
+    languages: tuple[str, ...] = ()
+    gender: str | None = None
+    age: str | None = None
+    """As the driver says it: "Adult", "Senior", or an age in years."""
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """An engine's installed voices, what its driver can do, and espeak's voice
+    variants (``voices/!v``)."""
+
+    voices: tuple[EngineVoice, ...]
+    variants: frozenset[str]
+    driver: str = ESPEAK
+    """The pyttsx3 driver (the fake engine stands in for espeak)."""
+    pitch: bool = True
+    """Whether the driver can set a voice's pitch."""
+
+    def has(self, voice_id: str) -> bool:
+        """Whether ``voice_id`` names an installed voice (on espeak, voice and variant)."""
+        if self.driver == ESPEAK:
+            return voice_exists(voice_id, self.voices, self.variants)
+        return any(voice.id == voice_id for voice in self.voices)
+
+
+def voice_exists(voice_id: str, voices: Sequence[EngineVoice], variants: Collection[str]) -> bool:
+    """Whether espeak-style ``voice[+variant]`` names an installed voice and variant.
+
+    The voice part matches, ignoring case, a voice's id, the id's last part
+    (``en-us`` for ``gmw/en-us``), its name or one of its languages, as espeak-ng's
+    SetVoiceByName does; the variant must be a file in ``voices/!v`` (case counts).
+    espeak itself accepts unknown names silently, falling back to English, so this
+    check is the only place a typo is caught.
+    """
+    base, plus, variant = voice_id.partition("+")
+    if plus and variant not in variants:
+        return False
+    wanted = base.strip().lower()
+    if not wanted:
+        return False
+    for voice in voices:
+        names = {voice.id.lower(), voice.id.rsplit("/", 1)[-1].lower(), voice.name.lower()}
+        names.update(language.lower() for language in voice.languages)
+        if wanted in names:
+            return True
+    return False

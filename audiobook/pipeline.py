@@ -16,18 +16,19 @@ from pathlib import Path
 from typing import Any
 
 from audiobook.audio.assemble import BookAudio, assemble
-from audiobook.audio.engines import EngineSpec
+from audiobook.audio.engines import catalog
 from audiobook.audio.synthesize import Synthesizer
 from audiobook.casting.cast import CastFile, load_cast_file, make_cast
 from audiobook.casting.lexicon import default_lexicon_path, load_lexicon
 from audiobook.casting.plan import plan
-from audiobook.casting.voices import engine_profiles
+from audiobook.casting.voices import load_profiles, resolve
 from audiobook.config import Config, Pauses
 from audiobook.errors import ConfigError, ExportError
-from audiobook.models import Cast, Kind, Script, Utterance, VoiceProfile
+from audiobook.files import safe_filename
+from audiobook.models import Cast, Catalog, EngineSpec, Kind, Script, Utterance, VoiceProfile
 from audiobook.output.chapters import export_split
 from audiobook.output.m4b import export_m4b
-from audiobook.output.mp3 import export, safe_filename
+from audiobook.output.mp3 import export
 from audiobook.text.attribute import attribute
 from audiobook.text.characters import find_characters
 from audiobook.text.read import read
@@ -79,10 +80,17 @@ def engine_spec(config: Config) -> EngineSpec:
     return EngineSpec(config.engine, config.driver)
 
 
+def voices(config: Config) -> tuple[dict[str, VoiceProfile], Catalog]:
+    """The voice profiles, each resolved to the installed voice it speaks with, and
+    the engine's catalog of voices (asked of the engine in a child process)."""
+    found = catalog(engine_spec(config))
+    return resolve(load_profiles(config.voices_dir), found), found
+
+
 def prepare(path: Path, config: Config) -> tuple[Script, Cast, dict[str, VoiceProfile]]:
     """Script and cast for one story, as ``generate`` would use them, with every
     profile resolved to the engine voice it speaks with."""
-    profiles = engine_profiles(config.voices_dir, engine_spec(config))
+    profiles, _ = voices(config)
     cast_file = load_cast_file(config.cast_file) if config.cast_file else None
     script = build_script(
         path,
@@ -251,7 +259,7 @@ def preview(profile_name: str, text: str | None, output: Path | None, config: Co
     from audiobook.errors import VoiceError
     from audiobook.models import Utterance
 
-    profiles = engine_profiles(config.voices_dir, engine_spec(config))
+    profiles, _ = voices(config)
     if profile_name not in profiles:
         raise VoiceError(
             f"no voice profile named '{profile_name}' (known: {', '.join(sorted(profiles))})"

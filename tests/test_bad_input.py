@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from audiobook import pipeline
 from audiobook.cli import app
 from audiobook.errors import AudiobookError
-from audiobook.output.mp3 import safe_filename
+from audiobook.files import safe_filename
 from tests.conftest import decode
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,8 +21,10 @@ from audiobook.audio.assemble import assemble
 from audiobook.audio.mp3_frames import Piece
 from audiobook.config import AudioSettings, Pauses
 from audiobook.errors import AssemblyError, ExportError
+from audiobook.files import safe_filename
 from audiobook.models import ChapterMark, Cue, Timeline, Utterance
-from audiobook.output.mp3 import export, format_vtt, safe_filename, vtt_time
+from audiobook.output.mp3 import export
+from audiobook.output.vtt import format_vtt, vtt_time
 from tests.conftest import HEROINE, NARRATOR, FakeSource, decode
 
 

@@ -22,6 +22,7 @@ import os
 import signal
 import sys
 import time
+import wave
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -31,7 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from audiobook.audio.engines import Engine, EngineSpec, create_engine, engine_identity
-from audiobook.config import CLIP_TIMEOUT_S, MAX_CLIP_CHARS
+from audiobook.casting.plan import split_text
+from audiobook.config import CLIP_TIMEOUT_S, MAX_CLIP_CHARS, SAMPLE_RATE
 from audiobook.errors import AudiobookError, EngineError, SynthesisError, os_reason
 from audiobook.models import Clip, Utterance, VoiceProfile
 
@@ -111,7 +113,7 @@ def _synthesize_in_worker(text: str, profile: VoiceProfile, out: str) -> None:
     tmp = _temp_name(target, os.getpid())
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        _worker_engine.synthesize(text, profile, tmp)
+        _speak_in_pieces(_worker_engine, text, profile, tmp)
         os.replace(tmp, target)
     except AudiobookError:
         raise
@@ -125,6 +127,28 @@ def _synthesize_in_worker(text: str, profile: VoiceProfile, out: str) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def _speak_in_pieces(engine: Engine, text: str, profile: VoiceProfile, out: Path) -> None:
+    """Text longer than ``MAX_CLIP_CHARS`` is spoken in pieces (about 20,000 characters
+    in one call crash espeak-ng) and their samples joined into one clip."""
+    pieces = split_text(text)
+    if len(pieces) == 1:
+        engine.synthesize(text, profile, out)
+        return
+    piece_path = out.with_name(out.name + ".piece.wav")
+    try:
+        with wave.open(str(out), "wb") as joined:
+            joined.setnchannels(1)
+            joined.setsampwidth(2)
+            joined.setframerate(SAMPLE_RATE)
+            for piece in pieces:
+                engine.synthesize(piece, profile, piece_path)
+                with wave.open(str(piece_path), "rb") as part:
+                    joined.writeframes(part.readframes(part.getnframes()))
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            piece_path.unlink()
 
 
 def _worker_main(conn: Connection, engine: str | EngineSpec) -> None:

@@ -5,8 +5,8 @@ A profile file describes a voice: name, gender, age, language (a BCP 47 tag such
 one-line description. It may name an engine voice per pyttsx3 driver in a
 ``[voice]`` table (``espeak = "en-us+m3"``, ``sapi5 = "HKEY_…_ZIRA_11.0"``,
 ``nsss = "com.apple.voice.compact.en-US.Samantha"``); a bare ``voice = "en-us+m3"``
-is the espeak voice. ``resolve`` gives every profile the engine voice it speaks with
-on the engine in use.
+is the espeak voice. ``resolve`` gives every profile the engine voice it speaks with,
+given the engine's Catalog (which the pipeline asks the engine for).
 """
 
 from __future__ import annotations
@@ -16,11 +16,10 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from audiobook.audio.engines import DRIVER_NAME, ESPEAK, Catalog, EngineSpec, EngineVoice, catalog
 from audiobook.casting._toml import Fields, load_toml
 from audiobook.casting.resources import shipped_voices_dir
 from audiobook.errors import VoiceError
-from audiobook.models import Gender, VoiceProfile
+from audiobook.models import DRIVER_NAME, ESPEAK, Catalog, EngineVoice, Gender, VoiceProfile
 
 PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 """Profile names are used in cast files and file names: keep them plain."""
@@ -113,12 +112,6 @@ def narrator_profile(profiles: Mapping[str, VoiceProfile]) -> VoiceProfile:
     if "narrator" in profiles:
         return profiles["narrator"]
     return next(p for p in profiles.values() if p.role == "narrator")
-
-
-def engine_profiles(folder: Path | None, engine: str | EngineSpec) -> dict[str, VoiceProfile]:
-    """The profiles in ``folder`` (default: the shipped ones), each resolved to the
-    engine voice it speaks with on ``engine``."""
-    return resolve(load_profiles(folder), catalog(engine))
 
 
 def resolve(profiles: Mapping[str, VoiceProfile], found: Catalog) -> dict[str, VoiceProfile]:

@@ -27,9 +27,10 @@ from mutagen.id3 import APIC, ID3, TALB, TCON, TIT2, TPE1, TRCK, PictureType
 from audiobook import tools
 from audiobook.audio.mp3_frames import Piece, join
 from audiobook.errors import AssemblyError, ExportError, os_reason
-from audiobook.files import as_new_file
+from audiobook.files import as_new_file, safe_filename
 from audiobook.models import Timeline
-from audiobook.output.mp3 import _cover, format_vtt, safe_filename
+from audiobook.output.cover import read_cover
+from audiobook.output.vtt import format_vtt
 
 GENRE = "Audiobook"
 CHUNK_BYTES = 1 << 17
@@ -201,7 +202,7 @@ def export_split(
     earlier ``folder`` is replaced only once the new one is complete."""
     if not pieces:
         raise AssemblyError("There is no audio to join.")
-    picture = _cover(cover) if cover is not None else None
+    picture = read_cover(cover) if cover is not None else None
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         part = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".part", dir=folder.parent))

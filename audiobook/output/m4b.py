@@ -21,8 +21,10 @@ from mutagen.mp4 import MP4, MP4Cover
 from audiobook import tools
 from audiobook.audio.mp3_frames import Piece, join
 from audiobook.errors import AssemblyError, ExportError
+from audiobook.files import temp_beside, unwritable
 from audiobook.models import Timeline
-from audiobook.output.mp3 import _cover, _temp_beside, _unwritable, format_vtt
+from audiobook.output.cover import read_cover
+from audiobook.output.vtt import format_vtt
 
 GENRE = "Audiobook"
 AUDIOBOOK_STIK = 2
@@ -124,14 +126,14 @@ def export_m4b(
 ) -> None:
     """Write ``pieces`` as a tagged, chaptered ``out_m4b`` and the transcript as
     ``out_vtt``; a failure leaves neither file half-written and earlier ones untouched."""
-    picture = _cover(cover) if cover is not None else None
+    picture = read_cover(cover) if cover is not None else None
     if not pieces:
         raise AssemblyError("There is no audio to join.")
     made: list[Path] = []
     try:
-        m4b_part = _temp_beside(out_m4b)
+        m4b_part = temp_beside(out_m4b)
         made.append(m4b_part)
-        vtt_part = _temp_beside(out_vtt)
+        vtt_part = temp_beside(out_vtt)
         made.append(vtt_part)
         _transcode(pieces, timeline, m4b_part, bitrate_kbps)
         _tag(m4b_part, title=title, author=author, album=album, comment=comment, cover=picture)
@@ -148,9 +150,9 @@ def export_m4b(
             target = out_vtt
             os.replace(vtt_part, out_vtt)
         except OSError as exc:
-            raise ExportError(_unwritable(target, exc)) from exc
+            raise ExportError(unwritable(target, exc)) from exc
     except OSError as exc:
-        raise ExportError(_unwritable(out_m4b, exc)) from exc
+        raise ExportError(unwritable(out_m4b, exc)) from exc
     finally:
         for path in made:
             with contextlib.suppress(OSError):

@@ -11,9 +11,6 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import re
-import tempfile
-import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,83 +18,14 @@ from mutagen import MutagenError
 from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TIT2, TPE1, CTOCFlags, PictureType
 
 from audiobook.audio.mp3_frames import Piece, join
-from audiobook.errors import ExportError, os_reason
-from audiobook.files import as_new_file
+from audiobook.errors import ExportError
+from audiobook.files import temp_beside, unwritable
 from audiobook.models import Timeline
+from audiobook.output.cover import read_cover
+from audiobook.output.vtt import format_vtt
 
-NARRATOR = "Narrator"
-"""The speaker shown in the transcript for narration."""
-
-MAX_FILENAME_CHARS = 120
 NO_OFFSET = 0xFFFFFFFF
 """CHAP byte offsets meaning "use the times" (ID3v2 chapter addendum)."""
-
-
-def safe_filename(title: str) -> str:
-    """A file name stem from ``title``: no path separators, ``..``, control characters
-    or characters that other systems or ffmpeg treat specially; never empty."""
-    text = unicodedata.normalize("NFC", title)
-    text = "".join(" " if unicodedata.category(ch).startswith("C") else ch for ch in text)
-    # ':' makes ffmpeg read "a:b.mp3" as a protocol; the rest are reserved on Windows.
-    text = re.sub(r'[/\\:*?"<>|]', "_", text)
-    text = re.sub(r"\.{2,}", "…", text)
-    text = " ".join(text.split())
-    # A leading '-' reads as an option, a leading '.' hides the file.
-    text = text.strip(" .-_")[:MAX_FILENAME_CHARS].rstrip(" .")
-    # Windows reserves device names before any extension ("nul.mp3", "AUX .x"):
-    # "nul_.mp3" is a file.
-    text = WINDOWS_RESERVED.sub(r"\1_", text, count=1)
-    return text or "audiobook"
-
-
-WINDOWS_RESERVED = re.compile(
-    r"(?i)^(CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|(?:COM|LPT)[0-9¹²³])(?= *(?:\.|$))"
-)
-
-
-def vtt_time(ms: int) -> str:
-    hours, rest = divmod(ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
-
-
-def vtt_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def format_vtt(timeline: Timeline) -> str:
-    """The WebVTT transcript: one cue per clip, ``<v Speaker>`` naming who speaks.
-
-    Text is put on one line (a blank line would end the cue); empty cues are left out.
-    """
-    lines = ["WEBVTT", ""]
-    for cue in timeline.cues:
-        start, end = timeline.ms(cue.start), timeline.ms(cue.end)
-        text = " ".join(cue.text.split())
-        if end <= start or not text:
-            continue
-        speaker = " ".join((cue.speaker or NARRATOR).split())
-        lines += [
-            f"{vtt_time(start)} --> {vtt_time(end)}",
-            f"<v {vtt_escape(speaker)}>{vtt_escape(text)}",
-            "",
-        ]
-    return "\n".join(lines)
-
-
-def _cover(cover: Path) -> tuple[bytes, str]:
-    try:
-        data = cover.read_bytes()
-    except OSError as exc:
-        raise ExportError(
-            f"The cover image {cover} cannot be read ({exc.strerror or exc})."
-        ) from exc
-    if data.startswith(b"\xff\xd8\xff"):
-        return data, "image/jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return data, "image/png"
-    raise ExportError(f"The cover image {cover} is not a JPEG or PNG file.")
 
 
 def _chapter_ids(titles: list[str]) -> list[str]:
@@ -158,21 +86,6 @@ def build_tags(
     return tags
 
 
-def _temp_beside(target: Path) -> Path:
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    except OSError as exc:
-        raise ExportError(_unwritable(target, exc)) from exc
-    os.close(fd)
-    as_new_file(name)
-    return Path(name)
-
-
-def _unwritable(target: Path, exc: OSError) -> str:
-    return f"Cannot write {target} ({os_reason(exc)}); choose another output folder with -o."
-
-
 def export(
     pieces: Sequence[Piece],
     timeline: Timeline,
@@ -187,7 +100,7 @@ def export(
 ) -> None:
     """Write the tags and the joined ``pieces`` as ``out_mp3``, and the transcript as
     ``out_vtt``: each to a temporary file beside it, then renamed into place."""
-    picture = _cover(cover) if cover is not None else None
+    picture = read_cover(cover) if cover is not None else None
     tags = build_tags(
         timeline, title=title, author=author, album=album, comment=comment, cover=picture
     )
@@ -198,9 +111,9 @@ def export(
         raise ExportError(f"Cannot write the tags of {out_mp3} ({exc}).") from exc
     made: list[Path] = []
     try:
-        mp3_part = _temp_beside(out_mp3)
+        mp3_part = temp_beside(out_mp3)
         made.append(mp3_part)
-        vtt_part = _temp_beside(out_vtt)
+        vtt_part = temp_beside(out_vtt)
         made.append(vtt_part)
         target = out_mp3
         try:
@@ -219,7 +132,7 @@ def export(
             target = out_vtt
             os.replace(vtt_part, out_vtt)
         except OSError as exc:
-            raise ExportError(_unwritable(target, exc)) from exc
+            raise ExportError(unwritable(target, exc)) from exc
     finally:
         for path in made:
             with contextlib.suppress(OSError):

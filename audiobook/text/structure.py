@@ -27,30 +27,14 @@ from audiobook.models import (
     Scene,
     Span,
 )
-
-_MAX_HEADING_CHARS = 150
-_ROMAN = re.compile(r"M{0,4}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})", re.I)
-_ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
-_UNITS = "one|two|three|four|five|six|seven|eight|nine"
-_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
-_TEENS = "ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
-_NUM = rf"(?:\d{{1,4}}|[ivxlcdm]{{1,9}}|(?:{_TENS})(?:[\s-](?:{_UNITS}))?|{_TEENS}|{_UNITS})"
-_TITLE = r"(?:\s*[:.\-–—]+\s*(?P<title>\S.*))?"
-_HEADING = re.compile(
-    rf"(?P<kw>chapter|chap\.?|ch\.|part|book|volume|vol\.)(?:\s+|(?=\d))(?P<num>{_NUM})\.?{_TITLE}",
-    re.I,
+from audiobook.text.headings import (
+    LONE_KEYWORD,
+    LONE_NUMBER,
+    heading_title,
+    is_separator,
+    tidy,
 )
-_SPECIAL_HEADING = re.compile(
-    rf"(?P<kw>prologue|epilogue|interlude)(?:\s+(?P<num>{_NUM}))?\.?{_TITLE}", re.I
-)
-_LONE_KEYWORD = re.compile(r"(?:chapter|part|book|volume)", re.I)
-_LONE_NUMBER = re.compile(rf"{_NUM}\.?", re.I)
-_LONE_ROMAN = re.compile(r"[IVXL]+\.?")
-_PART_WORDS = frozenset({"part", "book", "volume", "vol."})
-
-# A separator line: symbols only, or short tokens such as oOo, xXx, -x-x-, o0o.
-_SEPARATOR = re.compile(r"[\s*~=#+•·∙◦○●◆◇■□♦♥♠♣★☆✦✧❀✿❁❖<>/\\|.:°^§¤_\-–—oO0xX]{3,80}")
-_SEPARATOR_SYMBOL = re.compile(r"[*~=#+•·∙◦○●◆◇■□♦♥♠♣★☆✦✧❀✿❁❖<>/\\|°^§¤_\-–—]")
+from audiobook.text.headings import heading as read_heading
 
 _NOTE = re.compile(
     r"[\s(\[{*~_]*(?:a\s?/\s?n\b|a\.\s?n\.|an\s*[:\-–—]|authors?['’]?s?\s+notes?\b)", re.I
@@ -106,66 +90,6 @@ class _Block:
     front: bool = True  # for hinted matter: whether the hints put it in front
 
 
-def _roman(numeral: str) -> int:
-    total = 0
-    values = [_ROMAN_VALUES[c] for c in numeral.lower()]
-    for i, value in enumerate(values):
-        total += -value if i + 1 < len(values) and values[i + 1] > value else value
-    return total
-
-
-def _number(num: str) -> str | None:
-    if num.isdigit():
-        return str(int(num))
-    if num.isalpha() and set(num.lower()) <= set(_ROMAN_VALUES):
-        return str(_roman(num)) if _ROMAN.fullmatch(num) else None
-    return "-".join(part.capitalize() for part in re.split(r"[\s-]+", num))
-
-
-def _tidy(title: str) -> str:
-    title = title.strip()
-    if title.isupper():
-        title = " ".join(word[:1] + word[1:].lower() for word in title.split())
-    return title
-
-
-def _heading(line: str, after_blank: bool) -> tuple[str, bool] | None:
-    """Announced title and whether it is a part/book/volume, for a heading line."""
-    if len(line) > _MAX_HEADING_CHARS:
-        return None
-    match = _HEADING.fullmatch(line) or _SPECIAL_HEADING.fullmatch(line)
-    if match:
-        kw = match["kw"].lower()
-        words = "Chapter" if kw.startswith("ch") else kw.rstrip(".").capitalize()
-        if kw == "vol.":
-            words = "Volume"
-        if match["num"]:
-            number = _number(match["num"])
-            if number is None:
-                return None
-            words += f" {number}"
-        if match["title"]:
-            words += f": {_tidy(match['title'])}"
-        return words, kw in _PART_WORDS
-    if after_blank and _LONE_ROMAN.fullmatch(line) and _ROMAN.fullmatch(line.rstrip(".")):
-        return f"Chapter {_roman(line.rstrip('.'))}", False
-    return None
-
-
-def heading_title(line: str) -> str | None:
-    """The announced title if a line reads as a chapter heading ("CHAPTER IV." -> "Chapter 4")."""
-    found = _heading(" ".join(line.split()), True)
-    return found[0] if found else None
-
-
-def _is_separator(line: str) -> bool:
-    if not _SEPARATOR.fullmatch(line) or not line.strip("."):
-        return False
-    letters = [c for c in line if c.isalnum()]
-    # Pure "xxx"/"ooo" could be words or sounds; a symbol or mixed case makes a token.
-    return not letters or bool(_SEPARATOR_SYMBOL.search(line)) or len(set(letters)) > 1
-
-
 def _lines(text: str) -> list[tuple[int, int, int]]:
     """Non-blank lines as (start, end, blank lines before), stripped of edge whitespace."""
     out: list[tuple[int, int, int]] = []
@@ -207,19 +131,19 @@ def _blocks(
         start, end, gap = lines[i]
         line = text[start:end]
         first = gap > 0 or i == 0
-        heading = _heading(line, first) if first or not wrapped else None
-        if heading is None and _LONE_KEYWORD.fullmatch(line) and i + 1 < len(lines):
+        heading = read_heading(line, first) if first or not wrapped else None
+        if heading is None and LONE_KEYWORD.fullmatch(line) and i + 1 < len(lines):
             # "CHAPTER" on one line and its number, centred, on the next.
             n_start, n_end, n_gap = lines[i + 1]
             number = text[n_start:n_end]
-            if n_gap == 0 and _LONE_NUMBER.fullmatch(number):
-                heading = _heading(f"{line} {number}", first)
+            if n_gap == 0 and LONE_NUMBER.fullmatch(number):
+                heading = read_heading(f"{line} {number}", first)
                 if heading:
                     end = n_end
                     i += 1
         if heading:
             blocks.append(_Block(start, end, gap, "heading", heading[0], heading[1]))
-        elif _is_separator(line):
+        elif is_separator(line):
             blocks.append(_Block(start, end, gap, "separator"))
         elif wrapped and not first and blocks and blocks[-1].kind == "text":
             blocks[-1].end = end
@@ -246,7 +170,7 @@ def _absorb_heading_titles(text: str, blocks: list[_Block]) -> None:
             and not any(c in words for c in '!?"“”')
         ):
             nxt.kind, nxt.title, nxt.part = "heading", "", block.part
-            block.title += f": {_tidy(words.rstrip('.'))}"
+            block.title += f": {tidy(words.rstrip('.'))}"
 
 
 def _looks_like_name(value: str) -> bool:
@@ -295,14 +219,14 @@ def _front_label(text: str, blocks: list[_Block], i: int, meta: _Meta, top: bool
         return "author line"
     after_by = top and i > 0 and blocks[i - 1].label == "author line" and meta.author is None
     if after_by and (_looks_like_name(words) or (words.isupper() and len(words) <= 60)):
-        meta.author = _tidy(words)
+        meta.author = tidy(words)
         return "author line"
     if _DETAILS.match(words):
         return "story details"
     if top and i == 0 and len(words) <= 80 and "\n" not in text[blocks[0].start : blocks[0].end]:
         nxt = blocks[1] if len(blocks) > 1 else None
         if nxt is None and meta.headed and words[-1] not in ".!?,;":  # above the first heading
-            meta.title = meta.title or _tidy(words)
+            meta.title = meta.title or tidy(words)
             return "title line"
         if nxt is not None and nxt.kind == "text":
             next_line = text[nxt.start : nxt.end].split("\n")[0]
@@ -311,7 +235,7 @@ def _front_label(text: str, blocks: list[_Block], i: int, meta: _Meta, top: bool
                 or next_line.lower() == "by"
                 or ((m := _BY_LINE.fullmatch(next_line)) and _looks_like_name(m["value"].strip()))
             ):
-                meta.title = meta.title or _tidy(words)
+                meta.title = meta.title or tidy(words)
                 return "title line"
     return None
 
@@ -592,7 +516,7 @@ def _hinted_matter(blocks: list[_Block]) -> list[Matter]:
 
 
 def _clean_title(title: str) -> str:
-    return heading_title(title) or _tidy(" ".join(title.split()))
+    return heading_title(title) or tidy(" ".join(title.split()))
 
 
 def _sorted_hints(chapters: tuple[ChapterHint, ...], size: int) -> list[ChapterHint]:

@@ -14,47 +14,26 @@ import importlib.util
 import multiprocessing
 import os
 import pkgutil
-import re
 import sys
 import threading
-from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from importlib import metadata
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Protocol
 
 from audiobook.errors import AudiobookError, EngineError
-from audiobook.models import VoiceProfile
+from audiobook.models import (
+    DRIVER_NAME,
+    ESPEAK,
+    Catalog,
+    EngineSpec,
+    EngineVoice,
+    VoiceProfile,
+    voice_exists,
+)
 
 ENGINE_NAMES = ("pyttsx3", "fake")
-
-#: Drivers whose voices are espeak-ng's and whose ids name a voice and variant.
-ESPEAK = "espeak"
-
-
-@dataclass(frozen=True)
-class EngineSpec:
-    """Which engine speaks: its name and, for pyttsx3, the driver module to use."""
-
-    name: str = "pyttsx3"
-    driver: str | None = None
-    """A module under ``pyttsx3.drivers`` (``espeak``, ``sapi5``, ``nsss``, …);
-    None is pyttsx3's own choice for this platform."""
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.driver})" if self.driver else self.name
-
-
-@dataclass(frozen=True)
-class EngineVoice:
-    id: str
-    name: str
-    languages: tuple[str, ...] = ()
-    gender: str | None = None
-    age: str | None = None
-    """As the driver says it: "Adult", "Senior", or an age in years."""
-
 
 class Engine(Protocol):
     name: str
@@ -64,25 +43,6 @@ class Engine(Protocol):
     def synthesize(self, text: str, profile: VoiceProfile, out: Path) -> None:
         """Write ``text`` spoken with ``profile`` to ``out`` as a complete WAV file."""
         ...
-
-
-@dataclass(frozen=True)
-class Catalog:
-    """An engine's installed voices, what its driver can do, and espeak's voice
-    variants (``voices/!v``)."""
-
-    voices: tuple[EngineVoice, ...]
-    variants: frozenset[str]
-    driver: str = ESPEAK
-    """The pyttsx3 driver (the fake engine stands in for espeak)."""
-    pitch: bool = True
-    """Whether the driver can set a voice's pitch."""
-
-    def has(self, voice_id: str) -> bool:
-        """Whether ``voice_id`` names an installed voice (on espeak, voice and variant)."""
-        if self.driver == ESPEAK:
-            return voice_exists(voice_id, self.voices, self.variants)
-        return any(voice.id == voice_id for voice in self.voices)
 
 
 def as_spec(engine: str | EngineSpec) -> EngineSpec:
@@ -95,10 +55,6 @@ def as_spec(engine: str | EngineSpec) -> EngineSpec:
     if spec.driver is not None and spec.name != "pyttsx3":
         raise EngineError(f"--driver chooses a pyttsx3 driver; the {spec.name} engine has none.")
     return spec
-
-
-DRIVER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
-"""What a pyttsx3 driver module may be called (``--driver``, a profile's [voice] keys)."""
 
 
 @functools.cache
@@ -264,24 +220,8 @@ def list_voices(engine: str | EngineSpec) -> tuple[EngineVoice, ...]:
     return catalog(engine).voices
 
 
-def voice_exists(voice_id: str, voices: Sequence[EngineVoice], variants: Collection[str]) -> bool:
-    """Whether espeak-style ``voice[+variant]`` names an installed voice and variant.
-
-    The voice part matches, ignoring case, a voice's id, the id's last part
-    (``en-us`` for ``gmw/en-us``), its name or one of its languages, as espeak-ng's
-    SetVoiceByName does; the variant must be a file in ``voices/!v`` (case counts).
-    espeak itself accepts unknown names silently, falling back to English, so this
-    check is the only place a typo is caught.
-    """
-    base, plus, variant = voice_id.partition("+")
-    if plus and variant not in variants:
-        return False
-    wanted = base.strip().lower()
-    if not wanted:
-        return False
-    for voice in voices:
-        names = {voice.id.lower(), voice.id.rsplit("/", 1)[-1].lower(), voice.name.lower()}
-        names.update(language.lower() for language in voice.languages)
-        if wanted in names:
-            return True
-    return False
+__all__ = [
+    "DRIVER_NAME", "ENGINE_NAMES", "ESPEAK", "Catalog", "Engine", "EngineSpec", "EngineVoice",
+    "as_spec", "catalog", "create_engine", "driver_name", "engine_identity", "installed_drivers",
+    "list_voices", "voice_exists",
+]

@@ -1,6 +1,5 @@
-"""What both pyttsx3 engines do alike: a clip spoken in pieces (long text split where
-the engines cope, one file per piece, the PCM joined into the clip's WAV), a piece
-that came back empty spoken once more, and the driver's voices as EngineVoice values."""
+"""What both pyttsx3 engines do alike: a piece that came back empty spoken once more,
+the clip written as WAV, and the driver's voices as EngineVoice values."""
 
 from __future__ import annotations
 
@@ -10,21 +9,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from audiobook.audio.engines import EngineVoice
-from audiobook.casting.plan import split_text
 from audiobook.config import SAMPLE_RATE
 from audiobook.errors import EngineError
+from audiobook.models import EngineVoice
 
 
-def speak_in_pieces(text: str, out: Path, speak_piece: Callable[[str, Path], bytes]) -> None:
-    """Write ``text`` to ``out`` as mono 16-bit WAV at ``SAMPLE_RATE``; ``speak_piece``
-    speaks one piece into the given scratch file and returns its PCM."""
-    piece_path = out.with_name(out.name + ".piece.wav")
-    try:
-        pcm = b"".join(speak_piece(piece, piece_path) for piece in split_text(text))
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            piece_path.unlink()
+def write_wav(out: Path, pcm: bytes) -> None:
+    """``pcm`` as a mono 16-bit WAV at ``SAMPLE_RATE``."""
     with wave.open(str(out), "wb") as wav:
         wav.setnchannels(1)
         wav.setsampwidth(2)

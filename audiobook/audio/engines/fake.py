@@ -30,10 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
-from audiobook.audio.engines import EngineVoice, voice_exists
 from audiobook.config import SAMPLE_RATE
 from audiobook.errors import EngineError
-from audiobook.models import VoiceProfile
+from audiobook.models import EngineVoice, VoiceProfile, voice_exists
 
 IDENTITY = "fake-1"
 LEAD_SAMPLES = SAMPLE_RATE * 300 // 1000

@@ -10,7 +10,7 @@ It works around the Linux driver's defects, each reproduced on pyttsx3 2.99:
 * rate and pitch changes can be lost, so voice, rate, pitch and volume are set
   before every piece;
 * about 20,000 characters in one call crash espeak and the driver's buffer grows
-  quadratically, so text is split at ``MAX_CLIP_CHARS`` and the PCM concatenated;
+  quadratically, so the synthesis worker speaks text in pieces of ``MAX_CLIP_CHARS``;
 * the driver prints "Audio saved to …", so stdout is redirected around it;
 * espeak-ng runs asynchronously, on its own thread, and the driver writes the
   file from that thread before it has finished with the message; changing the
@@ -35,11 +35,10 @@ import wave
 from pathlib import Path
 from typing import Any
 
-from audiobook.audio.engines import EngineVoice, voice_exists
-from audiobook.audio.engines._pyttsx3 import pyttsx3_voices, speak_in_pieces, spoken_twice
+from audiobook.audio.engines._pyttsx3 import pyttsx3_voices, spoken_twice, write_wav
 from audiobook.config import SAMPLE_RATE
 from audiobook.errors import EngineError
-from audiobook.models import VoiceProfile
+from audiobook.models import EngineVoice, VoiceProfile, voice_exists
 
 
 def _read_complete_wav(path: Path) -> bytes | None:
@@ -232,7 +231,12 @@ class Pyttsx3Engine:
             time.sleep(0.005)
 
     def synthesize(self, text: str, profile: VoiceProfile, out: Path) -> None:
-        speak_in_pieces(text, out, lambda piece, path: self._speak_piece(piece, profile, path))
+        piece_path = out.with_name(out.name + ".piece.wav")
+        try:
+            write_wav(out, self._speak_piece(text, profile, piece_path))
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                piece_path.unlink()
 
 
 _SHARED: Pyttsx3Engine | None = None

@@ -30,11 +30,10 @@ import wave
 from pathlib import Path
 from typing import Any
 
-from audiobook.audio.engines import EngineVoice
-from audiobook.audio.engines._pyttsx3 import pyttsx3_voices, speak_in_pieces, spoken_twice
+from audiobook.audio.engines._pyttsx3 import pyttsx3_voices, spoken_twice, write_wav
 from audiobook.config import SAMPLE_RATE
 from audiobook.errors import EngineError
-from audiobook.models import VoiceProfile
+from audiobook.models import EngineVoice, VoiceProfile
 
 #: How long a file may take to be complete after the driver's loop has returned.
 WRITE_GRACE_S = 10.0
@@ -155,7 +154,12 @@ class GeneralPyttsx3Engine:
 
     def synthesize(self, text: str, profile: VoiceProfile, out: Path) -> None:
         self._check_voice(profile)
-        speak_in_pieces(text, out, lambda piece, path: self._speak_piece(piece, profile, path))
+        piece_path = out.with_name(out.name + ".piece.wav")
+        try:
+            write_wav(out, self._speak_piece(text, profile, piece_path))
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                piece_path.unlink()
 
     def _speak_piece(self, text: str, profile: VoiceProfile, path: Path) -> bytes:
         if not text.strip():

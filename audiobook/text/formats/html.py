@@ -29,7 +29,7 @@ from audiobook.text.formats._markup import (
     parse,
     summary_of,
 )
-from audiobook.text.structure import heading_title
+from audiobook.text.headings import heading_title
 
 CHAPTER_LEVELS = (1, 2, 3)
 """Heading levels that start chapters; h4-h6 are read as ordinary paragraphs."""
