@@ -16,19 +16,15 @@ from hypothesis import strategies as st
 
 from audiobook import tools
 from audiobook.audio import assemble as assemble_module
-from audiobook.audio.assemble import (
-    BookAudio,
-    Entry,
-    assemble,
-    build_timeline,
-    ms_to_samples,
-    prepare_clip,
-    trim_bounds,
-    whole_frames,
-)
+from audiobook.audio import clips as clips_module
+from audiobook.audio import pieces as pieces_module
+from audiobook.audio.assemble import BookAudio, assemble
+from audiobook.audio.clips import prepare_clip, trim_bounds
 from audiobook.audio.engines.fake import FakeEngine, tone_samples
 from audiobook.audio.loudness import integrated_loudness
 from audiobook.audio.mp3_frames import JOIN_GAP, join, read_piece
+from audiobook.audio.pieces import whole_frames
+from audiobook.audio.timeline import Entry, build_timeline, ms_to_samples
 from audiobook.config import SAMPLE_RATE, AudioSettings, Pauses
 from audiobook.errors import AssemblyError
 from audiobook.models import ChapterMark, Clip, Cue, Utterance, VoiceProfile
@@ -168,7 +164,7 @@ def test_prepared_clips_of_different_voices_come_out_equally_loud(tmp_path: Path
         raw.append(integrated_loudness(read_wav_samples(path), SAMPLE_RATE))
         measured.append(integrated_loudness(prepare_clip(path, settings), SAMPLE_RATE))
     assert raw[1] - raw[0] > 15  # as the engine spoke them
-    target = settings.loudness_lufs + assemble_module.LOUDNESS_OFFSET_LU
+    target = settings.loudness_lufs + clips_module.LOUDNESS_OFFSET_LU
     assert measured == pytest.approx([target, target], abs=0.05)
 
 
@@ -183,7 +179,7 @@ def test_chunked_trimming_equals_the_whole_array_arithmetic(
     loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > threshold)
     whole = (0, 0) if loud.size == 0 else (max(0, loud[0] - 3), min(len(samples), loud[-1] + 4))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(assemble_module, "CHUNK", chunk)
+        patch.setattr(clips_module, "CHUNK", chunk)
         assert trim_bounds(samples, -30.0, 3) == whole
 
 
@@ -199,10 +195,10 @@ def test_clips_are_read_from_any_well_formed_wav(tmp_path: Path) -> None:
     )
     path = tmp_path / "extra-chunks.wav"
     path.write_bytes(b"RIFF" + len(body).to_bytes(4, "little") + body)
-    assert np.array_equal(assemble_module.load_clip(path, SAMPLE_RATE), np.frombuffer(pcm, "<i2"))
+    assert np.array_equal(clips_module.load_clip(path, SAMPLE_RATE), np.frombuffer(pcm, "<i2"))
     path.write_bytes(b"RIFF\0\0\0\0WAVEjunk")
     with pytest.raises(AssemblyError, match=r"cannot be read .*delete it to redo it"):
-        assemble_module.load_clip(path, SAMPLE_RATE)
+        clips_module.load_clip(path, SAMPLE_RATE)
 
 
 # --- encoding ------------------------------------------------------------------
@@ -266,11 +262,11 @@ def test_assembled_pieces_decode_to_the_timeline(tmp_path: Path, fake_source: Fa
 def test_long_chapters_are_encoded_in_parts_that_join_exactly(
     tmp_path: Path, fake_source: FakeSource, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(assemble_module, "PIECE_CHARS", 10)
+    monkeypatch.setattr(pieces_module, "PIECE_CHARS", 10)
     pieces = tmp_path / "pieces"
     audio = assemble(story(), ["One", "Two"], fake_source, pieces, AudioSettings(), Pauses())
     # parts begin at paragraphs (pauses of 450 and 900 ms), not at the 250 ms sentence pause
-    runs = assemble_module.plan_runs(story(), fake_source.key, AudioSettings(), Pauses())
+    runs = pieces_module.plan_runs(story(), fake_source.key, AudioSettings(), Pauses())
     assert [len(run.utterances) for run in runs] == [2, 1, 1, 1] and len(audio.pieces) == 4
     cues = audio.timeline.cues
     assert [m.title for m in audio.timeline.chapters] == ["One", "Two"]

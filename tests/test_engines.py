@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audiobook.audio.assemble import trim_bounds
+from audiobook.audio.clips import trim_bounds
 from audiobook.audio.engines import (
     EngineVoice,
     catalog,
