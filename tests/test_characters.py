@@ -5,7 +5,8 @@ from __future__ import annotations
 from test_attribute import passage
 
 from audiobook.models import Character, Gender, Kind
-from audiobook.text.characters import NARRATOR, alias_forms, find_characters, find_mentions
+from audiobook.text.characters import NARRATOR, find_characters
+from audiobook.text.mentions import alias_forms, find_mentions
 
 
 def characters(text: str) -> dict[str, Character]:

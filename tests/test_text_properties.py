@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from audiobook.errors import AudiobookError, InputError
 from audiobook.models import Book, Document, Kind, Segment
-from audiobook.text.read import decode
 from audiobook.text.quotes import DASHES, QUOTE_MARKS
+from audiobook.text.read import decode
 from audiobook.text.segment import segment
 from audiobook.text.structure import structure
 

@@ -13,14 +13,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 from audiobook.models import QUOTE_KINDS, Book, Character, Gender, Kind, Segment
-from audiobook.text.characters import (
-    NARRATOR,
-    SPEECH_VERBS,
-    Mention,
-    find_mentions,
-    guess_genders,
-    narrator_of,
-)
+from audiobook.text.characters import NARRATOR, narrator_of
+from audiobook.text.genders import guess_genders
+from audiobook.text.mentions import Mention, find_mentions
+from audiobook.text.words import SPEECH_VERBS
 
 UNKNOWN = -1
 """A rule's answer meaning "someone, but none of the characters" (``someone said``)."""

@@ -22,7 +22,7 @@ from audiobook.text.quotes import (
     nested_lost,
     with_italics,
 )
-from audiobook.text.words import CONTEXT, SPEECH_CUES, SPEECH_VERBS
+from audiobook.text.words import CONTEXT, SAID_NEARBY, SPEECH_CUES
 
 # A bracketed stage direction inside speech: "(smiling)", "(in a low tone,)", "(to Emma)",
 # "(she was quite sure of it)".
@@ -68,8 +68,8 @@ _MAX_HOLES = 1000
 
 
 def _near_speech(text: str, outer_start: int, outer_end: int, start: int, end: int) -> bool:
-    after = SPEECH_VERBS.search(text, outer_end, min(end, outer_end + CONTEXT // 2))
-    before = SPEECH_VERBS.search(text, max(start, outer_start - CONTEXT // 2), outer_start)
+    after = SAID_NEARBY.search(text, outer_end, min(end, outer_end + CONTEXT // 2))
+    before = SAID_NEARBY.search(text, max(start, outer_start - CONTEXT // 2), outer_start)
     return after is not None or before is not None
 
 
