@@ -60,4 +60,4 @@ def test_every_import_points_to_an_earlier_side_or_a_shared_module():
 def test_the_checker_sees_a_wrong_import():
     assert _side("audiobook.audio.assemble") == "audio"
     assert _side("audiobook.tools") == "shared" and _side("audiobook.pipeline") == "top"
-    assert "audiobook.casting.plan" in _imports(PACKAGE / "audio" / "synthesize.py")
+    assert "audiobook.casting.plan" in _imports(PACKAGE / "audio" / "workers.py")

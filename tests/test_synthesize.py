@@ -12,13 +12,8 @@ import pytest
 
 from audiobook.audio.engines import engine_identity
 from audiobook.audio.engines.fake import total_samples
-from audiobook.audio.synthesize import (
-    SynthesisStats,
-    clip_key,
-    clip_path,
-    count_missing,
-    synthesize,
-)
+from audiobook.audio.synthesize import clip_key, clip_path, count_missing, synthesize
+from audiobook.audio.workers import SynthesisStats
 from audiobook.errors import EngineError, SynthesisError
 from audiobook.models import Utterance, VoiceProfile
 
@@ -204,7 +199,7 @@ class _PartialEngine:
 def test_workers_write_a_temporary_file_and_rename_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from audiobook.audio import synthesize as module
+    from audiobook.audio import workers as module
 
     engine = _PartialEngine()
     monkeypatch.setattr(module, "_worker_engine", engine)
