@@ -17,14 +17,11 @@ from lxml import html as lxml_html
 
 from audiobook.errors import InputError
 from audiobook.models import ChapterHint, Document, Hints, Span
+from audiobook.text.formats._elements import Element, dropped, is_chapter_box, label_lines
 from audiobook.text.formats._markup import (
     Block,
-    Element,
     Walker,
     compose,
-    dropped,
-    is_chapter_box,
-    label_lines,
     matter_spans,
     parse,
     summary_of,
