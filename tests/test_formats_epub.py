@@ -15,7 +15,7 @@ from test_text_properties import check
 
 from audiobook.errors import AudiobookError, InputError
 from audiobook.models import Book, Kind
-from audiobook.text.formats import epub as epub_format
+from audiobook.text.formats import _epub_package as epub_package
 from audiobook.text.read import load, read
 from audiobook.text.segment import segment
 from audiobook.text.structure import structure
@@ -385,14 +385,14 @@ def test_a_zip_without_a_package_is_not_an_epub() -> None:
 
 
 def test_zip_bomb_member_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(epub_format, "MAX_MEMBER_BYTES", 10_000)
+    monkeypatch.setattr(epub_package, "MAX_MEMBER_BYTES", 10_000)
     big = Page("ch1.xhtml", "<p>" + "a" * 50_000 + "</p>", nav="One")
     with pytest.raises(InputError, match=r"ch1\.xhtml unpacks to more than 9 KB"):
         load(make_epub([big]), path=Path("book.epub"))
 
 
 def test_zip_bomb_in_total_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(epub_format, "MAX_TOTAL_BYTES", 30_000)
+    monkeypatch.setattr(epub_package, "MAX_TOTAL_BYTES", 30_000)
     pages = [Page(f"c{k}.xhtml", "<p>" + "a" * 8_000 + "</p>", nav=f"C{k}") for k in range(5)]
     with pytest.raises(InputError, match=r"unpacks to more than 29 KB of text"):
         load(make_epub(pages), path=Path("book.epub"))
