@@ -1,0 +1,140 @@
+"""Voices: a profile (how a character sounds), the cast (who reads what), and the
+speech engines as the casting and audio sides both see them (which engine and
+driver, its installed voices)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from audiobook.models.text import Gender
+
+
+@dataclass(frozen=True)
+class VoiceProfile:
+    """A voice: who it sounds like, the engine voice it speaks with, and its settings.
+
+    A profile file describes the voice (gender, age, language, rate, pitch, volume)
+    and may name an engine voice per pyttsx3 driver (``voices``). ``voice`` is the
+    engine voice id this profile speaks with on the engine in use: the one named for
+    its driver, or one chosen from the installed voices by ``voices.resolve``
+    (on espeak-ng a voice and variant such as ``en-us+m3``). ``rate`` is words per
+    minute; ``pitch`` is 0-100 (espeak's scale, 50 is the voice's own; drivers that
+    cannot set pitch ignore it); ``volume`` is 0.0-1.0.
+    """
+
+    name: str
+    voice: str
+    rate: int = 175
+    pitch: int = 50
+    volume: float = 1.0
+    gender: Gender = Gender.UNKNOWN
+    age: str = "adult"
+    description: str = ""
+    role: str = "character"
+    """"narrator", "character" (a voice of its own for a main character) or
+    "minor" (shared by minor and unnamed speakers)."""
+    language: str = "en"
+    """A BCP 47 language tag (``en-GB``): the language and accent to choose a voice by."""
+    voices: tuple[tuple[str, str], ...] = ()
+    """(pyttsx3 driver, engine voice id) pairs the profile file names, by driver."""
+    source: Path | None = field(default=None, compare=False)
+
+    def named_voice(self, driver: str) -> str | None:
+        """The engine voice the profile file names for ``driver``, if any."""
+        return dict(self.voices).get(driver)
+
+    def settings(self) -> dict[str, object]:
+        """What reaches the engine: the part of the profile that changes the audio."""
+        return {"voice": self.voice, "rate": self.rate, "pitch": self.pitch, "volume": self.volume}
+
+
+@dataclass(frozen=True)
+class Cast:
+    """Who reads what: the narrator's profile and one profile per speaker name."""
+
+    narrator: VoiceProfile
+    speakers: tuple[tuple[str, VoiceProfile], ...] = ()
+    unknown: VoiceProfile | None = None
+
+    def profile_for(self, speaker: str | None) -> VoiceProfile:
+        if speaker is not None:
+            for name, profile in self.speakers:
+                if name == speaker:
+                    return profile
+        return self.unknown or self.narrator
+
+
+#: Drivers whose voices are espeak-ng's and whose ids name a voice and variant.
+ESPEAK = "espeak"
+
+
+DRIVER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+"""What a pyttsx3 driver module may be called (``--driver``, a profile's [voice] keys)."""
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """Which engine speaks: its name and, for pyttsx3, the driver module to use."""
+
+    name: str = "pyttsx3"
+    driver: str | None = None
+    """A module under ``pyttsx3.drivers`` (``espeak``, ``sapi5``, ``nsss``, …);
+    None is pyttsx3's own choice for this platform."""
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.driver})" if self.driver else self.name
+
+
+@dataclass(frozen=True)
+class EngineVoice:
+    id: str
+    name: str
+    languages: tuple[str, ...] = ()
+    gender: str | None = None
+    age: str | None = None
+    """As the driver says it: "Adult", "Senior", or an age in years."""
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """An engine's installed voices, what its driver can do, and espeak's voice
+    variants (``voices/!v``)."""
+
+    voices: tuple[EngineVoice, ...]
+    variants: frozenset[str]
+    driver: str = ESPEAK
+    """The pyttsx3 driver (the fake engine stands in for espeak)."""
+    pitch: bool = True
+    """Whether the driver can set a voice's pitch."""
+
+    def has(self, voice_id: str) -> bool:
+        """Whether ``voice_id`` names an installed voice (on espeak, voice and variant)."""
+        if self.driver == ESPEAK:
+            return voice_exists(voice_id, self.voices, self.variants)
+        return any(voice.id == voice_id for voice in self.voices)
+
+
+def voice_exists(voice_id: str, voices: Sequence[EngineVoice], variants: Collection[str]) -> bool:
+    """Whether espeak-style ``voice[+variant]`` names an installed voice and variant.
+
+    The voice part matches, ignoring case, a voice's id, the id's last part
+    (``en-us`` for ``gmw/en-us``), its name or one of its languages, as espeak-ng's
+    SetVoiceByName does; the variant must be a file in ``voices/!v`` (case counts).
+    espeak itself accepts unknown names silently, falling back to English, so this
+    check is the only place a typo is caught.
+    """
+    base, plus, variant = voice_id.partition("+")
+    if plus and variant not in variants:
+        return False
+    wanted = base.strip().lower()
+    if not wanted:
+        return False
+    for voice in voices:
+        names = {voice.id.lower(), voice.id.rsplit("/", 1)[-1].lower(), voice.name.lower()}
+        names.update(language.lower() for language in voice.languages)
+        if wanted in names:
+            return True
+    return False
