@@ -61,3 +61,12 @@ def test_the_checker_sees_a_wrong_import():
     assert _side("audiobook.audio.assemble") == "audio"
     assert _side("audiobook.tools") == "shared" and _side("audiobook.pipeline") == "top"
     assert "audiobook.casting.plan" in _imports(PACKAGE / "audio" / "workers.py")
+
+
+def test_no_module_is_over_400_lines():
+    long = {
+        str(path.relative_to(PACKAGE)): n
+        for path in PACKAGE.rglob("*.py")
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > 400
+    }
+    assert long == {}

@@ -5,20 +5,34 @@ from __future__ import annotations
 import json
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
 from audiobook import batch, pipeline
 from audiobook.casting.cast import line_counts, render_cast_file, write_text_atomic
 from audiobook.casting.lexicon import load_lexicon
 from audiobook.casting.plan import opening, spoken_text
+from audiobook.cli.options import (
+    AuthorOpt,
+    CastOpt,
+    DriverOpt,
+    EncodingOpt,
+    EngineOpt,
+    LexiconOpt,
+    NarratorOpt,
+    NotesOpt,
+    TitleOpt,
+    VoicesOpt,
+    err,
+    out,
+)
+from audiobook.cli.progress import made_line, progress_bars
 from audiobook.config import Config, audio_settings
 from audiobook.errors import AudiobookError
 from audiobook.models import Kind
@@ -29,41 +43,6 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Turn stories into multi-voice audiobooks: one chaptered MP3 and transcript per story.",
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-CastOpt = Annotated[
-    Path | None, typer.Option("--cast", help="Cast file (TOML) choosing voices and characters.")
-]
-VoicesOpt = Annotated[
-    Path | None, typer.Option("--voices", help="Folder of voice profiles (default: voices/).")
-]
-EncodingOpt = Annotated[
-    str | None, typer.Option("--encoding", help="Force the story file's text encoding.")
-]
-TitleOpt = Annotated[str | None, typer.Option("--title", help="Override the story's title.")]
-AuthorOpt = Annotated[str | None, typer.Option("--author", help="Override the story's author.")]
-NotesOpt = Annotated[
-    bool, typer.Option("--read-notes", help="Read the author's notes aloud too.")
-]
-LexiconOpt = Annotated[
-    list[Path] | None,
-    typer.Option("--lexicon", help="Pronunciation lexicon (TOML); repeat for several."),
-]
-NarratorOpt = Annotated[
-    str | None, typer.Option("--narrator", help="Voice profile for the narrator.")
-]
-EngineOpt = Annotated[
-    str, typer.Option("--engine", help="Speech engine: pyttsx3, or fake (silent tones, for tests).")
-]
-DriverOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--driver",
-        help="pyttsx3 driver: espeak, sapi5, nsss, or another under pyttsx3.drivers "
-        "(default: pyttsx3's choice for this system).",
-    ),
-]
 
 
 @contextmanager
@@ -149,71 +128,21 @@ def generate(
             config = replace(config, chapters=pipeline.parse_chapters(chapters))
         paths = batch.collect_stories(stories)
         if len(paths) == 1 and paths == stories:
-            with _progress() as progress_for:
+            with progress_bars() as progress_for:
                 result = pipeline.generate(paths[0], config, progress=progress_for(paths[0]))
-            err.print(_made(paths[0], result))
+            err.print(made_line(paths[0], result))
             return
-        with _progress() as progress_for:
+        with progress_bars() as progress_for:
             outcomes = batch.generate_many(paths, config, progress_for=progress_for)
     failed = [o for o in outcomes if o.result is None]
     for outcome in outcomes:
         if outcome.result is not None:
-            err.print(_made(outcome.story, outcome.result))
+            err.print(made_line(outcome.story, outcome.result))
         else:
             err.print(f"{escape(outcome.story.name)}: failed: {escape(outcome.error or '')}")
     err.print(f"made {len(outcomes) - len(failed)} of {len(outcomes)} audiobooks")
     if failed:
         raise typer.Exit(1)
-
-
-def _made(story: Path, result: pipeline.Result) -> str:
-    minutes, seconds = divmod(round(result.seconds), 60)
-    return (
-        f"{escape(story.name)}: wrote {escape(str(result.mp3))} "
-        f"({minutes}:{seconds:02d}, {result.chapters} chapters, {result.clips} clips) "
-        f"and {escape(str(result.vtt))}"
-    )
-
-
-@contextmanager
-def _progress() -> Iterator[Callable[[Path], Callable[[int, int], None]]]:
-    """Per story, a live bar with clips done, total and ETA on a terminal; else plain lines."""
-    if err.is_terminal:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-        )
-
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("clips"), TimeRemainingColumn())
-        with Progress(*columns, console=err, transient=True) as bar:
-
-            def bar_for(story: Path) -> Callable[[int, int], None]:
-                task = bar.add_task(escape(story.name), total=None)
-
-                def update(done: int, total: int) -> None:
-                    bar.update(task, completed=done, total=total)
-
-                return update
-
-            yield bar_for
-        return
-
-    def lines_for(story: Path) -> Callable[[int, int], None]:
-        state = {"step": -1}
-
-        def plain(done: int, total: int) -> None:
-            step = 10 * done // max(total, 1)
-            if step != state["step"]:
-                state["step"] = step
-                err.print(f"{escape(story.name)}: {done}/{total} clips")
-
-        return plain
-
-    yield lines_for
 
 
 STYLES = {

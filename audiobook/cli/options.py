@@ -1,0 +1,67 @@
+"""The options the commands share, and the consoles they write to: stdout for what a
+command shows, stderr for messages and progress."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+out = Console(highlight=False, soft_wrap=True)
+
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+CastOpt = Annotated[
+    Path | None, typer.Option("--cast", help="Cast file (TOML) choosing voices and characters.")
+]
+
+
+VoicesOpt = Annotated[
+    Path | None, typer.Option("--voices", help="Folder of voice profiles (default: voices/).")
+]
+
+
+EncodingOpt = Annotated[
+    str | None, typer.Option("--encoding", help="Force the story file's text encoding.")
+]
+
+
+TitleOpt = Annotated[str | None, typer.Option("--title", help="Override the story's title.")]
+
+
+AuthorOpt = Annotated[str | None, typer.Option("--author", help="Override the story's author.")]
+
+
+NotesOpt = Annotated[
+    bool, typer.Option("--read-notes", help="Read the author's notes aloud too.")
+]
+
+
+LexiconOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--lexicon", help="Pronunciation lexicon (TOML); repeat for several."),
+]
+
+
+NarratorOpt = Annotated[
+    str | None, typer.Option("--narrator", help="Voice profile for the narrator.")
+]
+
+
+EngineOpt = Annotated[
+    str, typer.Option("--engine", help="Speech engine: pyttsx3, or fake (silent tones, for tests).")
+]
+
+
+DriverOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--driver",
+        help="pyttsx3 driver: espeak, sapi5, nsss, or another under pyttsx3.drivers "
+        "(default: pyttsx3's choice for this system).",
+    ),
+]
