@@ -14,6 +14,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from audiobook.errors import ExportError, os_reason
@@ -69,3 +70,31 @@ def temp_beside(target: Path) -> Path:
 
 def unwritable(target: Path, exc: OSError) -> str:
     return f"Cannot write {target} ({os_reason(exc)}); choose another output folder with -o."
+
+
+def write_beside(writers: Sequence[tuple[Path, Callable[[Path], None]]]) -> None:
+    """Write several files so that each appears whole or not at all: for each
+    ``(target, write)``, ``write`` fills a temporary file beside ``target``; once all
+    are written and on disk, each is renamed onto its target, in order. An OSError
+    becomes an ExportError naming the target concerned; whatever fails, no temporary
+    file is left behind and earlier files stay as they were until replaced."""
+    made: list[Path] = []
+    try:
+        for target, _ in writers:
+            made.append(temp_beside(target))
+        for (target, write), part in zip(writers, made, strict=True):
+            try:
+                write(part)
+                with part.open("rb+") as file:
+                    os.fsync(file.fileno())
+            except OSError as exc:
+                raise ExportError(unwritable(target, exc)) from exc
+        for (target, _), part in zip(writers, made, strict=True):
+            try:
+                os.replace(part, target)
+            except OSError as exc:
+                raise ExportError(unwritable(target, exc)) from exc
+    finally:
+        for part in made:
+            with contextlib.suppress(OSError):
+                part.unlink()

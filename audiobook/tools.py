@@ -19,12 +19,21 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
-from typing import BinaryIO, cast
+from typing import Any, BinaryIO, cast
 
 from audiobook.errors import AssemblyError, EngineError
 
 SYSTEM_ESPEAK = "libespeak-ng.so.1"
 """The name pyttsx3's espeak driver loads first on Linux."""
+
+
+def start_ffmpeg(command: list[str], **popen: Any) -> subprocess.Popen[bytes]:
+    """Start ``command`` (ffmpeg and its arguments); the one place ffmpeg is launched,
+    and where failing to start it becomes a sentence a user can act on."""
+    try:
+        return subprocess.Popen(command, **popen)
+    except OSError as exc:
+        raise AssemblyError(f"ffmpeg could not be started ({exc}).") from exc
 
 
 def feed_ffmpeg(command: list[str], feed: Callable[[BinaryIO], None]) -> tuple[int, str]:
@@ -34,12 +43,8 @@ def feed_ffmpeg(command: list[str], feed: Callable[[BinaryIO], None]) -> tuple[i
     raised by ``feed`` (or Ctrl-C) kills ffmpeg before it propagates.
     """
     with tempfile.TemporaryFile() as log:
-        try:
-            process = subprocess.Popen(
-                command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=log
-            )
-        except OSError as exc:
-            raise AssemblyError(f"ffmpeg could not be started ({exc}).") from exc
+        process = start_ffmpeg(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                               stderr=log)  # fmt: skip
         assert process.stdin is not None
         try:
             with contextlib.suppress(BrokenPipeError):

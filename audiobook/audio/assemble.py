@@ -117,14 +117,14 @@ class _Encoder:
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed when the piece is done
         try:
             # A session of its own: Ctrl-C reaches us, and we stop ffmpeg ourselves.
-            self.process = subprocess.Popen(
+            self.process = tools.start_ffmpeg(
                 _encoder_command(ffmpeg, self.tmp, settings),
                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self.log,
                 start_new_session=True,
             )  # fmt: skip
-        except OSError as exc:
+        except AssemblyError:
             self.log.close()
-            raise AssemblyError(f"ffmpeg could not be started ({exc}).") from exc
+            raise
         self.thread = threading.Thread(target=self._feed, name=f"encode-{run.chapter}", daemon=True)
         self.thread.start()
 

@@ -30,7 +30,7 @@ from audiobook.errors import AssemblyError, ExportError, os_reason
 from audiobook.files import as_new_file, safe_filename
 from audiobook.models import Timeline
 from audiobook.output.cover import read_cover
-from audiobook.output.vtt import format_vtt
+from audiobook.output.vtt import write_vtt
 
 GENRE = "Audiobook"
 CHUNK_BYTES = 1 << 17
@@ -140,12 +140,8 @@ def _write_chapters(
     ]  # fmt: skip
     failure: list[BaseException] = []
     with tempfile.TemporaryFile() as log:
-        try:
-            decoder = subprocess.Popen(
-                decoder_command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log
-            )
-        except OSError as exc:
-            raise AssemblyError(f"ffmpeg could not be started ({exc}).") from exc
+        decoder = tools.start_ffmpeg(decoder_command, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=log)  # fmt: skip
         assert decoder.stdin is not None and decoder.stdout is not None
         stdin = decoder.stdin
 
@@ -214,7 +210,7 @@ def export_split(
         as_new_file(part, folder=True)
         _write_chapters(pieces, timeline, part, album, author, picture, bitrate_kbps)
         (part / f"{folder.name}.m3u").write_text(playlist(timeline), encoding="utf-8")
-        (part / f"{folder.name}.vtt").write_text(format_vtt(timeline), encoding="utf-8")
+        write_vtt(part / f"{folder.name}.vtt", timeline)
         if folder.exists():
             old = Path(
                 tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".old", dir=folder.parent)

@@ -9,8 +9,6 @@ beside the destination, renamed into place at the end, as ``export`` does.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,10 +19,10 @@ from mutagen.mp4 import MP4, MP4Cover
 from audiobook import tools
 from audiobook.audio.mp3_frames import Piece, join
 from audiobook.errors import AssemblyError, ExportError
-from audiobook.files import temp_beside, unwritable
+from audiobook.files import write_beside
 from audiobook.models import Timeline
 from audiobook.output.cover import read_cover
-from audiobook.output.vtt import format_vtt
+from audiobook.output.vtt import write_vtt
 
 GENRE = "Audiobook"
 AUDIOBOOK_STIK = 2
@@ -129,31 +127,9 @@ def export_m4b(
     picture = read_cover(cover) if cover is not None else None
     if not pieces:
         raise AssemblyError("There is no audio to join.")
-    made: list[Path] = []
-    try:
-        m4b_part = temp_beside(out_m4b)
-        made.append(m4b_part)
-        vtt_part = temp_beside(out_vtt)
-        made.append(vtt_part)
-        _transcode(pieces, timeline, m4b_part, bitrate_kbps)
-        _tag(m4b_part, title=title, author=author, album=album, comment=comment, cover=picture)
-        target = out_vtt
-        try:
-            with vtt_part.open("w", encoding="utf-8") as text:
-                text.write(format_vtt(timeline))
-                text.flush()
-                os.fsync(text.fileno())
-            target = out_m4b
-            with m4b_part.open("rb+") as file:
-                os.fsync(file.fileno())
-            os.replace(m4b_part, out_m4b)
-            target = out_vtt
-            os.replace(vtt_part, out_vtt)
-        except OSError as exc:
-            raise ExportError(unwritable(target, exc)) from exc
-    except OSError as exc:
-        raise ExportError(unwritable(out_m4b, exc)) from exc
-    finally:
-        for path in made:
-            with contextlib.suppress(OSError):
-                path.unlink()
+
+    def write_m4b(part: Path) -> None:
+        _transcode(pieces, timeline, part, bitrate_kbps)
+        _tag(part, title=title, author=author, album=album, comment=comment, cover=picture)
+
+    write_beside([(out_m4b, write_m4b), (out_vtt, lambda part: write_vtt(part, timeline))])

@@ -8,9 +8,7 @@ disk, a file size limit, Ctrl-C) leaves any earlier good file untouched.
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,10 +17,10 @@ from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TIT2, TPE1, CTO
 
 from audiobook.audio.mp3_frames import Piece, join
 from audiobook.errors import ExportError
-from audiobook.files import temp_beside, unwritable
+from audiobook.files import write_beside
 from audiobook.models import Timeline
 from audiobook.output.cover import read_cover
-from audiobook.output.vtt import format_vtt
+from audiobook.output.vtt import write_vtt
 
 NO_OFFSET = 0xFFFFFFFF
 """CHAP byte offsets meaning "use the times" (ID3v2 chapter addendum)."""
@@ -109,31 +107,10 @@ def export(
         tags.save(header, v1=0, v2_version=3)
     except MutagenError as exc:
         raise ExportError(f"Cannot write the tags of {out_mp3} ({exc}).") from exc
-    made: list[Path] = []
-    try:
-        mp3_part = temp_beside(out_mp3)
-        made.append(mp3_part)
-        vtt_part = temp_beside(out_vtt)
-        made.append(vtt_part)
-        target = out_mp3
-        try:
-            with mp3_part.open("wb") as file:
-                file.write(header.getvalue())
-                join(pieces, file)
-                file.flush()
-                os.fsync(file.fileno())
-            target = out_vtt
-            with vtt_part.open("w", encoding="utf-8") as text:
-                text.write(format_vtt(timeline))
-                text.flush()
-                os.fsync(text.fileno())
-            target = out_mp3
-            os.replace(mp3_part, out_mp3)
-            target = out_vtt
-            os.replace(vtt_part, out_vtt)
-        except OSError as exc:
-            raise ExportError(unwritable(target, exc)) from exc
-    finally:
-        for path in made:
-            with contextlib.suppress(OSError):
-                path.unlink()
+
+    def write_mp3(part: Path) -> None:
+        with part.open("wb") as file:
+            file.write(header.getvalue())
+            join(pieces, file)
+
+    write_beside([(out_mp3, write_mp3), (out_vtt, lambda part: write_vtt(part, timeline))])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from audiobook.models import Timeline
 
 NARRATOR = "Narrator"
@@ -37,3 +39,7 @@ def format_vtt(timeline: Timeline) -> str:
             "",
         ]
     return "\n".join(lines)
+
+
+def write_vtt(path: Path, timeline: Timeline) -> None:
+    path.write_text(format_vtt(timeline), encoding="utf-8")

@@ -14,8 +14,15 @@ from audiobook.errors import EngineError
 from audiobook.models import EngineVoice
 
 
-def write_wav(out: Path, pcm: bytes) -> None:
-    """``pcm`` as a mono 16-bit WAV at ``SAMPLE_RATE``."""
+def speak_clip(out: Path, speak: Callable[[Path], bytes]) -> None:
+    """Write to ``out``, as mono 16-bit WAV at ``SAMPLE_RATE``, what ``speak`` returns
+    having spoken into a scratch file beside it (removed afterwards)."""
+    scratch = out.with_name(out.name + ".piece.wav")
+    try:
+        pcm = speak(scratch)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            scratch.unlink()
     with wave.open(str(out), "wb") as wav:
         wav.setnchannels(1)
         wav.setsampwidth(2)

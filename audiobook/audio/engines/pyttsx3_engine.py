@@ -35,7 +35,7 @@ import wave
 from pathlib import Path
 from typing import Any
 
-from audiobook.audio.engines._pyttsx3 import pyttsx3_voices, spoken_twice, write_wav
+from audiobook.audio.engines._pyttsx3 import pyttsx3_voices, speak_clip, spoken_twice
 from audiobook.config import SAMPLE_RATE
 from audiobook.errors import EngineError
 from audiobook.models import EngineVoice, VoiceProfile, voice_exists
@@ -231,12 +231,7 @@ class Pyttsx3Engine:
             time.sleep(0.005)
 
     def synthesize(self, text: str, profile: VoiceProfile, out: Path) -> None:
-        piece_path = out.with_name(out.name + ".piece.wav")
-        try:
-            write_wav(out, self._speak_piece(text, profile, piece_path))
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                piece_path.unlink()
+        speak_clip(out, lambda scratch: self._speak_piece(text, profile, scratch))
 
 
 _SHARED: Pyttsx3Engine | None = None

@@ -30,7 +30,7 @@ import wave
 from pathlib import Path
 from typing import Any
 
-from audiobook.audio.engines._pyttsx3 import pyttsx3_voices, spoken_twice, write_wav
+from audiobook.audio.engines._pyttsx3 import pyttsx3_voices, speak_clip, spoken_twice
 from audiobook.config import SAMPLE_RATE
 from audiobook.errors import EngineError
 from audiobook.models import EngineVoice, VoiceProfile
@@ -154,12 +154,7 @@ class GeneralPyttsx3Engine:
 
     def synthesize(self, text: str, profile: VoiceProfile, out: Path) -> None:
         self._check_voice(profile)
-        piece_path = out.with_name(out.name + ".piece.wav")
-        try:
-            write_wav(out, self._speak_piece(text, profile, piece_path))
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                piece_path.unlink()
+        speak_clip(out, lambda scratch: self._speak_piece(text, profile, scratch))
 
     def _speak_piece(self, text: str, profile: VoiceProfile, path: Path) -> bytes:
         if not text.strip():
