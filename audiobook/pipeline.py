@@ -13,19 +13,18 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from audiobook.audio.assemble import BookAudio, assemble
 from audiobook.audio.engines import catalog
 from audiobook.audio.synthesize import Synthesizer
 from audiobook.casting.cast import CastFile, load_cast_file, make_cast
-from audiobook.casting.lexicon import default_lexicon_path, load_lexicon
-from audiobook.casting.plan import plan
+from audiobook.casting.lexicon import Lexicon, default_lexicon_path, load_lexicon
+from audiobook.casting.plan import plan, spoken_text
 from audiobook.casting.voices import load_profiles, resolve
 from audiobook.config import Config, Pauses
 from audiobook.errors import ConfigError, ExportError
 from audiobook.files import safe_filename
-from audiobook.models import Cast, Catalog, EngineSpec, Kind, Script, Utterance, VoiceProfile
+from audiobook.models import Cast, Catalog, EngineSpec, Script, Utterance, VoiceProfile
 from audiobook.output.chapters import export_split
 from audiobook.output.m4b import export_m4b
 from audiobook.output.mp3 import export
@@ -87,9 +86,22 @@ def voices(config: Config) -> tuple[dict[str, VoiceProfile], Catalog]:
     return resolve(load_profiles(config.voices_dir), found), found
 
 
-def prepare(path: Path, config: Config) -> tuple[Script, Cast, dict[str, VoiceProfile]]:
-    """Script and cast for one story, as ``generate`` would use them, with every
-    profile resolved to the engine voice it speaks with."""
+@dataclass(frozen=True)
+class Prepared:
+    """One story made ready to speak: the script, who reads what (every profile
+    resolved to the installed voice it speaks with), the pauses and the lexicon."""
+
+    script: Script
+    cast: Cast
+    profiles: dict[str, VoiceProfile]
+    pauses: Pauses
+    lexicon: Lexicon
+
+
+def prepare(path: Path, config: Config) -> Prepared:
+    """What ``generate`` speaks for one story: the engine's voices first (a profile
+    naming a missing voice fails before any text work), then the cast file, read once,
+    then the text stages, the cast, the pauses and the lexicon."""
     profiles, _ = voices(config)
     cast_file = load_cast_file(config.cast_file) if config.cast_file else None
     script = build_script(
@@ -100,7 +112,18 @@ def prepare(path: Path, config: Config) -> tuple[Script, Cast, dict[str, VoicePr
         read_notes=config.read_notes,
         cast_file=cast_file,
     )
-    return script, make_cast(script, profiles, cast_file, config.narrator), profiles
+    return Prepared(
+        script,
+        make_cast(script, profiles, cast_file, config.narrator),
+        profiles,
+        cast_file.apply_pauses(config.pauses) if cast_file else config.pauses,
+        load_lexicon(lexicon_paths(config)),
+    )
+
+
+def source_text(path: Path, config: Config) -> str:
+    """The story's text as read, which ``script --json`` offsets count."""
+    return read(path, config.encoding).source_text
 
 
 def parse_chapters(spec: str) -> frozenset[int]:
@@ -147,13 +170,6 @@ def _chapters_label(chosen: frozenset[int]) -> str:
     return ",".join(runs)
 
 
-def pauses_for(config: Config) -> Pauses:
-    """The configured pauses, with a cast file's [pauses] table applied."""
-    if config.cast_file is None:
-        return config.pauses
-    return load_cast_file(config.cast_file).apply_pauses(config.pauses)
-
-
 def lexicon_paths(config: Config) -> list[Path]:
     """The project's lexicon (when present), then the user's, in order."""
     own = default_lexicon_path()
@@ -184,9 +200,10 @@ def generate(
 ) -> Result:
     """One story file -> one chaptered, tagged MP3 and its WebVTT transcript."""
     _check_output_format(config)
-    script, cast, _ = prepare(path, config)
-    config = replace(config, pauses=pauses_for(config))
-    utterances = plan(script, cast, config.pauses, load_lexicon(lexicon_paths(config)))
+    prepared = prepare(path, config)
+    script, cast = prepared.script, prepared.cast
+    config = replace(config, pauses=prepared.pauses)
+    utterances = plan(script, cast, config.pauses, prepared.lexicon)
     utterances = select_chapters(utterances, config.chapters, len(script.book.chapters))
     mp3, vtt = output_paths(script, config.out_dir, taken)
     if config.chapters is not None:
@@ -265,8 +282,12 @@ def preview(profile_name: str, text: str | None, output: Path | None, config: Co
             f"no voice profile named '{profile_name}' (known: {', '.join(sorted(profiles))})"
         )
     profile = profiles[profile_name]
-    words = (text or PREVIEW_TEXT).strip() or PREVIEW_TEXT
-    utterance = Utterance(words, profile, profile_name, 0, config.pauses.lead_in_ms)
+    written = spoken_text((text or PREVIEW_TEXT).strip() or PREVIEW_TEXT)
+    # Said as generate would say it: the lexicons respell it, and it is spoken in
+    # pieces if long; the transcript keeps the words as written.
+    said = load_lexicon(lexicon_paths(config)).apply(written)
+    utterance = Utterance(said, profile, profile_name, 0, config.pauses.lead_in_ms,
+                          caption=written)
     output = output or config.out_dir / f"preview-{profile_name}.mp3"
     _check_writable(output.parent, output.name)
     source = Synthesizer(engine_spec(config), config.cache_dir, 1)
@@ -299,53 +320,3 @@ def _check_writable(directory: Path, name: str) -> None:
         ) from exc
     os.close(fd)
     os.unlink(probe)
-
-
-def script_json(script: Script, cast: Cast) -> dict[str, Any]:
-    """The script in the documented JSON shape that other tools read.
-
-    Offsets are into the decoded source text (before line-end normalisation).
-    """
-    from audiobook.casting.cast import line_counts
-
-    doc = script.book.document
-    counts = line_counts(script)
-    voiced = {Kind.NARRATION, Kind.HEADING, Kind.DIALOGUE, Kind.THOUGHT}
-    return {
-        "title": script.book.title,
-        "author": script.book.author,
-        "characters": [
-            {
-                "name": c.name,
-                "aliases": list(c.aliases),
-                "gender": c.gender.value,
-                "voice": cast.profile_for(c.name).name,
-                "lines": counts[c.name],
-            }
-            for c in script.characters
-        ],
-        "chapters": [
-            {
-                "title": ch.title,
-                "start": doc.source_offset(ch.start),
-                "end": doc.source_offset(ch.end),
-            }
-            for ch in script.book.chapters
-        ],
-        "segments": [
-            {
-                "kind": s.kind.value,
-                "start": doc.source_offset(s.start),
-                "end": doc.source_offset(s.end),
-                "speaker": s.speaker,
-                "voice": _segment_voice(s.kind, s.speaker, cast) if s.kind in voiced else None,
-            }
-            for s in script.segments
-        ],
-    }
-
-
-def _segment_voice(kind: Kind, speaker: str | None, cast: Cast) -> str:
-    if kind in (Kind.DIALOGUE, Kind.THOUGHT):
-        return cast.profile_for(speaker).name
-    return cast.narrator.name

@@ -195,7 +195,8 @@ def test_ctrl_c_stops_within_2_s_leaves_nothing_and_the_next_run_resumes(
 
     finished = len(list(cache.rglob("*.wav")))
     settings = replace(config(tmp_path), out_dir=out, cache_dir=cache)
-    script, cast, _ = pipeline.prepare(story, settings)
+    ready = pipeline.prepare(story, settings)
+    script, cast = ready.script, ready.cast
     utterances = plan(script, cast, settings.pauses)
     distinct = len({Synthesizer("fake", cache, 1).key(u) for u in utterances})
     missing = count_missing(utterances, "fake", cache)

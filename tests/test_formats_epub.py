@@ -511,7 +511,8 @@ def test_chapters_titled_only_by_the_navigation_are_announced_before_they_begin(
     titled = Page("b.xhtml", "<h1>Chapter Two</h1><p>Morning came.</p>", nav="The Visitor")
     path = tmp_path / "book.epub"
     path.write_bytes(make_epub([untitled, titled]))
-    script, cast, _ = prepare(path, Config(engine="fake", cache_dir=tmp_path / "c"))
+    ready = prepare(path, Config(engine="fake", cache_dir=tmp_path / "c"))
+    script, cast = ready.script, ready.cast
     assert [(c.title, c.announce) for c in script.book.chapters] == [
         ("The Lamp", True),
         ("The Visitor", False),  # announced where the page's own heading stands

@@ -16,7 +16,6 @@ from rich.markup import escape
 
 from audiobook import batch, pipeline
 from audiobook.casting.cast import line_counts, render_cast_file, write_text_atomic
-from audiobook.casting.lexicon import load_lexicon
 from audiobook.casting.plan import opening, spoken_text
 from audiobook.cli.options import (
     AuthorOpt,
@@ -36,7 +35,7 @@ from audiobook.cli.progress import made_line, progress_bars
 from audiobook.config import Config, audio_settings
 from audiobook.errors import AudiobookError
 from audiobook.models import Kind
-from audiobook.text.read import read
+from audiobook.output.script_json import script_json
 
 app = typer.Typer(
     add_completion=False,
@@ -179,14 +178,14 @@ def script(
                      driver=driver, lexicons=tuple(lexicon) if lexicon else None)
     with user_errors():
         if as_text:
-            out.file.write(read(story, encoding).source_text)
+            out.file.write(pipeline.source_text(story, config))
             return
-        result, cast_, _ = pipeline.prepare(story, config)
+        prepared = pipeline.prepare(story, config)
+        result, cast_, respell = prepared.script, prepared.cast, prepared.lexicon
         if as_json:
-            out.file.write(json.dumps(pipeline.script_json(result, cast_), ensure_ascii=False,
+            out.file.write(json.dumps(script_json(result, cast_), ensure_ascii=False,
                                       indent=1) + "\n")
             return
-        respell = load_lexicon(pipeline.lexicon_paths(config))
         book = result.book
         byline = f" by {escape(book.author)}" if book.author else ""
         out.print(f"[bold]{escape(book.title)}[/]{byline}")
@@ -235,7 +234,8 @@ def cast_command(
     config = _config(cast_file=cast, voices_dir=voices, encoding=encoding, narrator=narrator,
                      engine=engine, driver=driver)
     with user_errors():
-        result, cast_, _ = pipeline.prepare(story, config)
+        prepared = pipeline.prepare(story, config)
+        result, cast_ = prepared.script, prepared.cast
         counts = line_counts(result)
         narrator_ = cast_.narrator
         out.print(f"narrator: {narrator_.name} ({escape(narrator_.voice)})")
