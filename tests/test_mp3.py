@@ -13,8 +13,16 @@ from hypothesis import strategies as st
 
 from audiobook import tools
 from audiobook.audio.assemble import _encoder_command
-from audiobook.audio.mp3_frames import crc16, crc16_combine, join, parse_header, read_piece
-from audiobook.config import AudioSettings
+from audiobook.audio.mp3_frames import (
+    JOIN_GAP,
+    crc16,
+    crc16_combine,
+    frame_samples,
+    join,
+    parse_header,
+    read_piece,
+)
+from audiobook.config import QUALITIES, AudioSettings
 from audiobook.errors import AssemblyError
 from tests.conftest import decode
 
@@ -54,8 +62,8 @@ def test_parse_header_rejects_what_is_not_a_layer_3_frame(header: str) -> None:
     assert parse_header(bytes.fromhex(header)) is None
 
 
-def encode(path: Path, pcm: np.ndarray) -> Path:
-    command = _encoder_command(tools.ffmpeg_exe(), path, AudioSettings())
+def encode(path: Path, pcm: np.ndarray, settings: AudioSettings | None = None) -> Path:
+    command = _encoder_command(tools.ffmpeg_exe(), path, settings or AudioSettings())
     subprocess.run(command, input=pcm.astype("<i2").tobytes(), check=True)
     return path
 
@@ -94,6 +102,30 @@ def test_joined_pieces_decode_gaplessly_with_an_exact_info_frame(tmp_path: Path)
         assert np.abs(pcm[start + 4000 : start + 4900]).max() < 200
         assert np.abs(pcm[start + 5100 : start + n - 5100]).min() > 4000
         start += piece.samples
+
+
+@pytest.mark.parametrize("quality", ["compact", "high"])
+def test_the_join_gap_holds_at_both_book_rates(tmp_path: Path, quality: str) -> None:
+    # Pieces whose PCM fills whole frames (576 samples at 22,050 Hz, 1,152 at 44,100)
+    # are parted in the joined book by LAME's delay and one frame of padding: together
+    # JOIN_GAP samples at either rate, which plan_runs takes off the pause between them.
+    settings = QUALITIES[quality]
+    size = frame_samples(settings.sample_rate)
+    lengths = [size * 40, size * 23]
+    pieces = [
+        read_piece(encode(tmp_path / f"p{i}.mp3", tone(n, 2000, n - 4000), settings))
+        for i, n in enumerate(lengths)
+    ]
+    assert all(p.delay + p.padding == JOIN_GAP for p in pieces)
+    book = tmp_path / "book.mp3"
+    with book.open("wb") as file:
+        join(pieces, file)
+    pcm = np.frombuffer(decode(book), dtype="<i2")
+    assert len(pcm) == sum(lengths) + JOIN_GAP
+    # the second tone begins JOIN_GAP samples after the first piece's PCM ends
+    second = lengths[0] + JOIN_GAP + 2000
+    assert np.abs(pcm[second - 900 : second - 100]).max() < 200
+    assert np.abs(pcm[second + 100 : second + 900]).min() > 4000
 
 
 def test_pieces_that_are_not_ours_are_rejected(tmp_path: Path) -> None:

@@ -31,7 +31,9 @@ from audiobook.errors import AssemblyError
 
 JOIN_GAP = 2 * 576
 """Samples between the PCM of two joined pieces when each piece's PCM fills whole
-frames (at 22050 Hz): LAME's encoder delay (576) and one frame of padding (576)."""
+frames: LAME's encoder delay (576) and the padding it reports (576), at 22,050 Hz
+(576-sample frames) and at 44,100 Hz (1,152-sample frames) alike, as measured
+(tests/test_mp3.py)."""
 
 
 def frame_samples(sample_rate: int) -> int:
