@@ -171,6 +171,7 @@ def test_a_paragraph_of_200000_characters_without_punctuation(tmp_path: Path, ca
     assert " ".join(cue.removeprefix("<v Narrator>") for cue in cues[2:]) == paragraph
 
 
+@pytest.mark.slow
 @pytest.mark.posix
 def test_a_20_mb_story_goes_through_the_text_stages_in_bounded_memory(tmp_path: Path) -> None:
     """Only the text stages and the plan (synthesising 20 MB, some 300 hours, with the

@@ -4,56 +4,12 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
-import subprocess
-from pathlib import Path
 
 import pytest
 from mutagen.id3 import ID3
-from typer.testing import CliRunner
 
-from audiobook import tools
 from audiobook.cli import app
-
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
-SEED0 = SEEDS / "000_7375049496938e3a.txt"
-SEED1 = SEEDS / "001_e91bbaf8ab298a21.txt"
-runner = CliRunner()
-
-
-def run(*args: str):
-    return runner.invoke(app, list(args), catch_exceptions=False)
-
-
-def vtt_cues(path: Path) -> list[tuple[int, int, str, str]]:
-    """(start ms, end ms, speaker, text) of each cue."""
-    def ms(stamp: str) -> int:
-        h, m, s = stamp.split(":")
-        sec, milli = s.split(".")
-        return ((int(h) * 60 + int(m)) * 60 + int(sec)) * 1000 + int(milli)
-
-    text = path.read_text(encoding="utf-8")
-    assert text.startswith("WEBVTT")
-    cues = []
-    for block in text.split("\n\n")[1:]:
-        lines = [line for line in block.strip().splitlines() if line]
-        timing = next(i for i, line in enumerate(lines) if "-->" in line)
-        start, end = (ms(t.strip()) for t in lines[timing].split("-->"))
-        body = " ".join(lines[timing + 1 :])
-        voice = re.match(r"<v ([^>]*)>(.*)", body)
-        assert voice, body
-        cues.append((start, end, voice.group(1), voice.group(2)))
-    return cues
-
-
-def decoded_ms(path: Path) -> int:
-    """Decode the whole file with ffmpeg, failing on any decoding error."""
-    proc = subprocess.run(
-        [tools.ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-"],
-        capture_output=True, check=True,
-    )
-    assert proc.stderr == b"", proc.stderr.decode()
-    return len(proc.stdout) // 2 * 1000 // 22050
+from tests.conftest import SEED0, SEED1, SEEDS, decoded_ms, run, vtt_cues
 
 
 @pytest.fixture(scope="module")

@@ -28,8 +28,8 @@ from audiobook.cli import app
 from audiobook.config import SAMPLE_RATE
 from audiobook.errors import VoiceError
 from audiobook.models import Gender
+from tests.conftest import vtt_cues
 from tests.drivers._tone import SAPI5_VOICES, aiff_header
-from tests.test_cli import vtt_cues
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SEED0 = SEEDS / "000_7375049496938e3a.txt"

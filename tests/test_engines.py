@@ -27,6 +27,7 @@ from audiobook.casting.plan import split_text
 from audiobook.config import SAMPLE_RATE
 from audiobook.errors import EngineError, SynthesisError
 from audiobook.models import Utterance, VoiceProfile
+from tests.conftest import f0_hz
 
 
 def read_wav(path: Path) -> np.ndarray:
@@ -150,26 +151,6 @@ def test_split_text_pieces_tile_the_text_and_respect_the_limit(text: str, limit:
 # --- real engine ---------------------------------------------------------------
 
 PANGRAM = "The quick brown fox jumps over the lazy dog while the cat watches quietly"
-
-
-def f0_hz(samples: np.ndarray) -> float:
-    """Median fundamental frequency of the voiced frames, by autocorrelation."""
-    frame, hop = 1024, 512
-    low, high = SAMPLE_RATE // 400, SAMPLE_RATE // 60
-    values = samples.astype(np.float64)
-    energy = max(float(np.sqrt(np.mean(values**2))), 1.0)
-    estimates = []
-    for start in range(0, len(values) - frame, hop):
-        x = values[start : start + frame]
-        x = x - x.mean()
-        if np.sqrt(np.mean(x**2)) < energy:
-            continue
-        corr = np.correlate(x, x, mode="full")[frame - 1 :]
-        lag = low + int(np.argmax(corr[low:high]))
-        if corr[lag] > 0.5 * corr[0]:
-            estimates.append(SAMPLE_RATE / lag)
-    assert len(estimates) >= 5, "too few voiced frames"
-    return float(np.median(estimates))
 
 
 @pytest.fixture(scope="module")

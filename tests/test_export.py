@@ -4,9 +4,7 @@ WebVTT transcript parsed back, atomic replacement, and safe file names."""
 from __future__ import annotations
 
 import re
-import struct
 import subprocess
-import zlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,27 +15,13 @@ from hypothesis import strategies as st
 from mutagen.id3 import ID3, CTOCFlags
 
 from audiobook import tools
-from audiobook.audio.assemble import assemble
 from audiobook.audio.mp3_frames import Piece
-from audiobook.config import AudioSettings, Pauses
 from audiobook.errors import AssemblyError, ExportError
 from audiobook.files import safe_filename
-from audiobook.models import ChapterMark, Cue, Timeline, Utterance
+from audiobook.models import ChapterMark, Cue, Timeline
 from audiobook.output.mp3 import export
 from audiobook.output.vtt import format_vtt, vtt_time
-from tests.conftest import HEROINE, NARRATOR, FakeSource, decode
-
-
-def png_1x1() -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\xff\x00\x00")
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )
+from tests.conftest import TITLES, decode, png_1x1, story
 
 
 def parse_vtt(text: str) -> list[tuple[int, int, str, str]]:
@@ -95,26 +79,6 @@ def chapters_from_ffmpeg(mp3: Path) -> list[tuple[int, int, str]]:
         assert fields["TIMEBASE"] == "1/1000"
         found.append((int(fields["START"]), int(fields["END"]), fields["title"]))
     return found
-
-
-def story() -> list[Utterance]:
-    return [
-        Utterance("The Lantern.", NARRATOR, None, 0, 0),
-        Utterance("Rain fell on the <old> roof & the barn.", NARRATOR, None, 0, 250),
-        Utterance("Is anyone there?", HEROINE, "Ann", 0, 450),
-        Utterance("Chapter Two: Morning.", NARRATOR, None, 1, 2500),
-        Utterance("The sun rose.", NARRATOR, None, 1, 900),
-        Utterance("Épilogue — fin.", NARRATOR, None, 2, 2500),
-    ]
-
-
-TITLES = ["The Lantern", "Chapter Two: Morning", "Épilogue — fin"]
-
-
-@pytest.fixture
-def encoded(tmp_path: Path, fake_source: FakeSource) -> tuple[tuple[Piece, ...], Timeline]:
-    audio = assemble(story(), TITLES, fake_source, tmp_path / "pieces", AudioSettings(), Pauses())
-    return audio.pieces, audio.timeline
 
 
 def test_export_writes_tags_chapters_and_transcript_that_agree(

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_text_properties import check
 
 from audiobook.errors import AudiobookError, InputError
 from audiobook.models import Book, Kind
@@ -19,6 +18,7 @@ from audiobook.text.formats import _epub_package as epub_package
 from audiobook.text.read import load, read
 from audiobook.text.segment import segment
 from audiobook.text.structure import structure
+from tests.conftest import check
 
 XHTML = """<?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE html>

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_text_properties import check
-
 from audiobook.models import Book, ChapterHint, Document, Hints, Matter, Span
 from audiobook.text.read import decode
 from audiobook.text.segment import segment
 from audiobook.text.structure import structure
+from tests.conftest import check
 
 
 def spans(text: str, *pieces: str) -> list[Span]:

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_text_properties import check
 from typer.testing import CliRunner
 
 from audiobook.cli import app
@@ -19,6 +18,7 @@ from audiobook.models import Book, Kind
 from audiobook.text.read import load, read
 from audiobook.text.segment import segment
 from audiobook.text.structure import structure
+from tests.conftest import check
 
 # The shape of an archive's one-page download: preface (tags, title, byline, summary,
 # notes), chapters with their own notes, afterword with end notes and a request.

@@ -6,13 +6,13 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_text_properties import check
 
 from audiobook.errors import AudiobookError
 from audiobook.models import Book, Kind
 from audiobook.text.read import load, read
 from audiobook.text.segment import segment
 from audiobook.text.structure import structure
+from tests.conftest import check
 
 STORY = """# The Lighthouse
 

@@ -14,7 +14,7 @@ from mutagen.mp4 import MP4
 
 from audiobook import tools
 from audiobook.audio.loudness import ebur128
-from tests.test_cli import run, vtt_cues
+from tests.conftest import run, vtt_cues
 
 LINE = "every word of this line is spoken at the same steady pace by its voice"
 STORY = "\n\n".join(

@@ -14,8 +14,7 @@ from audiobook.audio.mp3_frames import Piece
 from audiobook.errors import AudiobookError, ExportError
 from audiobook.models import ChapterMark, Timeline
 from audiobook.output.m4b import export_m4b, ffmetadata
-from tests.conftest import decode
-from tests.test_export import TITLES, encoded, png_1x1  # noqa: F401 - fixture
+from tests.conftest import TITLES, decode, png_1x1
 
 
 def chapters_from_ffmpeg(path: Path) -> list[tuple[int, int, str]]:
@@ -45,7 +44,7 @@ def write(tmp_path: Path, pieces: tuple[Piece, ...], timeline: Timeline, **kw: o
 
 def test_m4b_has_the_timelines_chapters_tags_and_length(
     tmp_path: Path,
-    encoded: tuple[tuple[Piece, ...], Timeline],  # noqa: F811
+    encoded: tuple[tuple[Piece, ...], Timeline],
 ) -> None:
     pieces, timeline = encoded
     cover = tmp_path / "cover.png"
@@ -81,7 +80,7 @@ def test_m4b_has_the_timelines_chapters_tags_and_length(
 
 def test_a_failed_m4b_leaves_the_earlier_one_and_nothing_partial(
     tmp_path: Path,
-    encoded: tuple[tuple[Piece, ...], Timeline],  # noqa: F811
+    encoded: tuple[tuple[Piece, ...], Timeline],
 ) -> None:
     pieces, timeline = encoded
     out = write(tmp_path, pieces, timeline)
@@ -96,7 +95,7 @@ def test_a_failed_m4b_leaves_the_earlier_one_and_nothing_partial(
 
 def test_a_bad_cover_fails_before_anything_is_written(
     tmp_path: Path,
-    encoded: tuple[tuple[Piece, ...], Timeline],  # noqa: F811
+    encoded: tuple[tuple[Piece, ...], Timeline],
 ) -> None:
     pieces, timeline = encoded
     cover = tmp_path / "cover.gif"
@@ -114,7 +113,7 @@ def test_ffmetadata_escapes_titles() -> None:
 def test_generate_format_m4b_matches_the_mp3s_chapters(tmp_path: Path) -> None:
     from mutagen.id3 import ID3
 
-    from tests.test_cli import SEED0, run
+    from tests.conftest import SEED0, run
 
     cache = str(tmp_path / "cache")
     for fmt in ("mp3", "m4b"):

@@ -11,9 +11,7 @@ from mutagen.id3 import ID3
 from audiobook.audio.loudness import ebur128
 from audiobook.config import SAMPLE_RATE, Config
 from audiobook.pipeline import generate
-from tests.conftest import decode
-from tests.test_cli import SEED0, vtt_cues
-from tests.test_engines import f0_hz
+from tests.conftest import SEED0, decode, f0_hz, vtt_cues
 
 
 @pytest.mark.engine

@@ -14,15 +14,14 @@ from audiobook.errors import AudiobookError
 from audiobook.models import ChapterMark, Timeline
 from audiobook.output.chapters import export_split, playlist, tracks
 from audiobook.output.mp3 import export
-from tests.conftest import decode
-from tests.test_export import TITLES, encoded, png_1x1  # noqa: F401 - fixture
+from tests.conftest import TITLES, decode, png_1x1
 
 NAMES = ["01 - The Lantern.mp3", "02 - Chapter Two_ Morning.mp3", "03 - Épilogue — fin.mp3"]
 
 
 def test_each_chapter_file_is_its_span_tagged_and_listed(
     tmp_path: Path,
-    encoded: tuple[tuple[Piece, ...], Timeline],  # noqa: F811
+    encoded: tuple[tuple[Piece, ...], Timeline],
 ) -> None:
     pieces, timeline = encoded
     cover = tmp_path / "cover.png"
@@ -67,7 +66,7 @@ def test_each_chapter_file_is_its_span_tagged_and_listed(
 
 def test_a_failed_split_leaves_the_earlier_folder_and_nothing_partial(
     tmp_path: Path,
-    encoded: tuple[tuple[Piece, ...], Timeline],  # noqa: F811
+    encoded: tuple[tuple[Piece, ...], Timeline],
 ) -> None:
     pieces, timeline = encoded
     folder = tmp_path / "out" / "Book"
@@ -82,7 +81,7 @@ def test_a_failed_split_leaves_the_earlier_folder_and_nothing_partial(
 
 def test_a_second_split_replaces_the_first(
     tmp_path: Path,
-    encoded: tuple[tuple[Piece, ...], Timeline],  # noqa: F811
+    encoded: tuple[tuple[Piece, ...], Timeline],
 ) -> None:
     pieces, timeline = encoded
     folder = tmp_path / "Book"
@@ -104,7 +103,7 @@ def test_track_names_are_numbered_and_safe() -> None:
 
 
 def test_generate_split_chapters_writes_a_folder(tmp_path: Path) -> None:
-    from tests.test_cli import SEED0, run
+    from tests.conftest import SEED0, run
 
     result = run("generate", str(SEED0), "-o", str(tmp_path / "out"), "--engine", "fake",
                  "--cache", str(tmp_path / "cache"), "--split", "chapters")  # fmt: skip

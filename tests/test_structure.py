@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import itertools
 from pathlib import Path
 
 import pytest
@@ -297,10 +297,10 @@ def test_emma_volumes_and_chapters() -> None:
 
 
 @pytest.mark.slow
-def test_twenty_megabytes_structure_in_seconds() -> None:
+def test_twenty_megabytes_structure_into_every_chapter() -> None:
+    # How fast is for benchmarks/speed.py to say; here, that nothing is lost at size.
     seed = (SEEDS / "000_7375049496938e3a.txt").read_text()
     text = (seed + "\n\nChapter 9\n\n") * 4500
-    started = time.perf_counter()
     book = structure(Document(text))
-    assert time.perf_counter() - started < 10
     assert len(book.chapters) == 4500
+    assert all(a.end <= b.start for a, b in itertools.pairwise(book.chapters))
