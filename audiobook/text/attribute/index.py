@@ -20,11 +20,12 @@ from audiobook.text.attribute.settings import DEFAULT, AttributionSettings
 from audiobook.text.characters import NARRATOR, narrator_of
 from audiobook.text.genders import guess_genders
 from audiobook.text.mentions import Mention, find_mentions
+from audiobook.text.quotes import QUOTE_MARKS
 
 UNKNOWN = -1
 """A rule's answer meaning "someone, but none of the characters" (``someone said``)."""
 
-QUOTE_EDGE = "\"'“”‘’ \t\n"
+QUOTE_EDGE = QUOTE_MARKS + " \t\n"
 """What is stripped between a quote and the narration around it."""
 
 _CLAUSE_SUBJECT = re.compile(
