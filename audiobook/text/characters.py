@@ -30,6 +30,7 @@ from audiobook.text.words import (
     PRONOUN,
     SPEECH_VERBS,
     TITLES,
+    told_in_first_person,
 )
 
 NARRATOR = "Narrator"
@@ -47,7 +48,6 @@ _CANDIDATE = re.compile(
 )
 _LOWER_WORD = re.compile(r"\b[a-z][a-z]+\b")
 _SENTENCE_START = re.compile(r"(?:^|[.!?…]['\"’”)]*\s+|[\"“‘'(—]\s*|\n\s*)$")
-_FIRST_PERSON = re.compile(r"\b(I|me|my|myself)\b")
 _SPEECH_NEAR = re.compile(
     r"^\s+(?:\w+ly\s+)?(" + "|".join(sorted(SPEECH_VERBS, key=len, reverse=True)) + r")\b"
 )
@@ -310,13 +310,7 @@ def _display(e: _Entity) -> str:
 def _is_first_person(book: Book, segments: tuple[Segment, ...]) -> bool:
     """Narration that says "I" often enough is told by one of the characters."""
     text = book.document.text
-    words = first = 0
-    for s in segments:
-        if s.kind is Kind.NARRATION:
-            piece = text[s.start : s.end]
-            words += piece.count(" ") + 1
-            first += len(_FIRST_PERSON.findall(piece))
-    return words > 0 and first / words > 0.01
+    return told_in_first_person(text[s.start : s.end] for s in segments if s.kind is Kind.NARRATION)
 
 
 __all__ = ["NARRATOR", "find_characters", "narrator_of"]

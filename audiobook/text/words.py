@@ -4,6 +4,7 @@ cues that introduce what someone says. One copy of each."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 CONTEXT = 60
 """Characters either side of a quote searched for a speech or thought verb."""
@@ -165,3 +166,17 @@ FEMALE_NAMES = frozenset(
 
 
 PRONOUN = re.compile(r"\b(he|him|his|himself|she|her|hers|herself)\b", re.IGNORECASE)
+
+FIRST_PERSON = re.compile(r"\b(I|me|my|myself)\b")
+FIRST_PERSON_SHARE = 0.01
+"""Narration saying "I", "me", "my" or "myself" more often than this per word is told
+by one of the characters."""
+
+
+def told_in_first_person(pieces: Iterable[str]) -> bool:
+    """Whether the narration ``pieces`` are told by one of the characters."""
+    words = first = 0
+    for piece in pieces:
+        words += piece.count(" ") + 1
+        first += len(FIRST_PERSON.findall(piece))
+    return words > 0 and first / words > FIRST_PERSON_SHARE

@@ -21,6 +21,7 @@ from audiobook.text.characters import NARRATOR, narrator_of
 from audiobook.text.genders import guess_genders
 from audiobook.text.mentions import Mention, find_mentions
 from audiobook.text.quotes import QUOTE_MARKS
+from audiobook.text.words import told_in_first_person
 
 UNKNOWN = -1
 """A rule's answer meaning "someone, but none of the characters" (``someone said``)."""
@@ -37,7 +38,6 @@ _CLAUSE_SUBJECT = re.compile(
 SENTENCE_END = re.compile(
     r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)[.!?…]+['\"’”)]*(?:\s+|--|—)|\n\s*\n"
 )
-_FIRST_PERSON_NARRATION = re.compile(r"\b(I|me|my)\b")
 
 
 @dataclass(frozen=True)
@@ -220,9 +220,7 @@ def _find_narrator(index: TextIndex) -> int | None:
         pieces.append((last, a))
         last = b
     pieces.append((last, len(text)))
-    narration = "".join(text[a:b] for a, b in pieces)
-    words = max(1, narration.count(" "))
-    if len(_FIRST_PERSON_NARRATION.findall(narration)) / words < index.settings.first_person_share:
+    if not told_in_first_person(text[a:b] for a, b in pieces):
         return None
     return narrator_of(index.characters, list(index.mentions), list(index.quote_spans))
 

@@ -112,9 +112,6 @@ class AttributionSettings:
     no_evidence: float = -1.0
     """What a turn adds for a candidate nothing points to, when a run of turns is
     decided jointly (so a pair must be supported, not merely unopposed)."""
-    first_person_share: float = 0.01
-    """First-person narration: "I", "me" or "my" at least this often per word of
-    narration, below which no character is taken for the narrator."""
     guess_weights: Mapping[str, float] = field(default_factory=lambda: GUESS_WEIGHTS)
     pronoun_weights: Mapping[str, float] = field(default_factory=lambda: PRONOUN_WEIGHTS)
 
