@@ -28,7 +28,7 @@ from audiobook.text.words import (
     MALE_NAMES,
     NOT_NAMES,
     PRONOUN,
-    SPEECH_VERBS,
+    SPEECH_VERB_PATTERN,
     TITLES,
     told_in_first_person,
 )
@@ -39,7 +39,7 @@ NARRATOR = "Narrator"
 
 _NAME_BETWEEN = re.compile(r"[.!?;\"“”]|\b[A-Z][a-z]+\b")
 
-_VERB_ALTERNATION = "|".join(sorted(SPEECH_VERBS, key=len, reverse=True))
+_VERB_ALTERNATION = SPEECH_VERB_PATTERN
 _WORD = r"[A-Z][a-z]+(?:['’][A-Z][a-z]+|[A-Z][a-z]+)?"
 _TITLE_RE = "|".join(sorted(TITLES, key=len, reverse=True))
 _CANDIDATE = re.compile(
@@ -49,7 +49,7 @@ _CANDIDATE = re.compile(
 _LOWER_WORD = re.compile(r"\b[a-z][a-z]+\b")
 _SENTENCE_START = re.compile(r"(?:^|[.!?…]['\"’”)]*\s+|[\"“‘'(—]\s*|\n\s*)$")
 _SPEECH_NEAR = re.compile(
-    r"^\s+(?:\w+ly\s+)?(" + "|".join(sorted(SPEECH_VERBS, key=len, reverse=True)) + r")\b"
+    r"^\s+(?:\w+ly\s+)?(" + SPEECH_VERB_PATTERN + r")\b"
 )
 _PLACE_PREP = re.compile(r"\b(in|at|to|from|into|near|of|towards?)\s+$")
 

@@ -17,15 +17,6 @@ THOUGHT_AFTER = re.compile(rf"[^.!?\"“”'‘’]{{0,40}}?\b{THOUGHT_VERBS}\b"
 
 THOUGHT_BEFORE = re.compile(rf"\b{THOUGHT_VERBS}\b[^.!?\"“”]{{0,25}}$", re.I)
 
-SAID_NEARBY = re.compile(
-    r"\b(?:said|says|say|asked|asks|ask|whispered|shouted|yelled|muttered|replied|called|cried"
-    r"|told|tell|spoke|answered|murmured|exclaimed|screamed|snapped|added|continued)\b",
-    re.I,
-)
-
-
-# Words that introduce or follow reported speech, so a quote beside them is speech even
-# when it sits inside a narration sentence ("cries of "Help!"", "she said to herself").
 SPEECH_CUES = re.compile(
     r"\b(?:said|says|say|saying|asked|asks|ask|asking|whispered|whispering|shouted|shouting"
     r"|yelled|muttered|muttering|replied|cried|crying|cries|cry|told|tell|telling"
@@ -180,3 +171,9 @@ def told_in_first_person(pieces: Iterable[str]) -> bool:
         words += piece.count(" ") + 1
         first += len(FIRST_PERSON.findall(piece))
     return words > 0 and first / words > FIRST_PERSON_SHARE
+
+
+SPEECH_VERB_PATTERN = "|".join(sorted(SPEECH_VERBS, key=len, reverse=True))
+"""The one speech-verb list as a regular expression alternation, longest first."""
+SAID_NEARBY = re.compile(rf"\b(?:{SPEECH_VERB_PATTERN})\b", re.I)
+"""A speech verb from the one list, as segmentation looks for one right beside a quote."""

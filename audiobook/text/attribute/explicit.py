@@ -20,9 +20,9 @@ from audiobook.text.attribute.index import (
     Resolver,
 )
 from audiobook.text.mentions import Mention
-from audiobook.text.words import SPEECH_VERBS
+from audiobook.text.words import SPEECH_VERB_PATTERN
 
-_VERB = "|".join(sorted(SPEECH_VERBS, key=len, reverse=True))
+_VERB = SPEECH_VERB_PATTERN
 _ADVERB = r"(?:\w+ly\s+|again\s+|then\s+|now\s+|at\s+last\s+|at\s+once\s+)?"
 _OPENING = re.compile(r"[\s\"'“”‘’,.!?;:—–\-…]*")
 _VERB_AT = re.compile(
