@@ -22,7 +22,7 @@ from audiobook.casting.lexicon import Lexicon, default_lexicon_path, load_lexico
 from audiobook.casting.plan import plan, spoken_text
 from audiobook.casting.voices import load_profiles, resolve
 from audiobook.config import Config, Pauses
-from audiobook.errors import ConfigError, ExportError
+from audiobook.errors import ConfigError, ExportError, os_reason
 from audiobook.files import safe_filename
 from audiobook.models import Cast, Catalog, EngineSpec, Script, Utterance, VoiceProfile
 from audiobook.output.chapters import export_split
@@ -310,13 +310,13 @@ def _check_writable(directory: Path, name: str) -> None:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ExportError(
-            f"{directory}: cannot create the output folder ({exc.strerror or exc})"
+            f"{directory}: cannot create the output folder ({os_reason(exc)})"
         ) from exc
     try:
         fd, probe = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=directory)
     except OSError as exc:
         raise ExportError(
-            f"{directory}: cannot write to the output folder ({exc.strerror or exc})"
+            f"{directory}: cannot write to the output folder ({os_reason(exc)})"
         ) from exc
     os.close(fd)
     os.unlink(probe)

@@ -134,7 +134,7 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(Path, "read_bytes", refuse)
-    with pytest.raises(InputError, match=r"locked.txt cannot be read: Permission denied\."):
+    with pytest.raises(InputError, match=r"locked.txt cannot be read: permission denied\."):
         read(path)
 
 

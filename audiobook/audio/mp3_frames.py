@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from audiobook.errors import AssemblyError
+from audiobook.errors import AssemblyError, os_reason
 
 JOIN_GAP = 2 * 576
 """Samples between the PCM of two joined pieces when each piece's PCM fills whole
@@ -178,7 +178,7 @@ def read_piece(path: Path) -> Piece:
                 raise AssemblyError(f"{path} does not start with an MP3 frame.")
             info = head + file.read(header.size - 4)
     except OSError as exc:
-        raise AssemblyError(f"{path} cannot be read ({exc.strerror or exc}).") from exc
+        raise AssemblyError(f"{path} cannot be read ({os_reason(exc)}).") from exc
     at = header.tag_offset
     if len(info) < at + _TAG_CRC + 2 or info[at : at + 4] not in (
         b"Info",

@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from audiobook.errors import os_reason
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised only on 3.10
@@ -26,7 +28,7 @@ def load_toml(path: Path, error: type[Exception]) -> dict[str, Any]:
             raise error(f"{path}: file is {size} bytes; at most {MAX_FILE_BYTES} are read")
         data = path.read_bytes()
     except OSError as exc:
-        raise error(f"{path}: cannot read the file ({exc.strerror or exc})") from exc
+        raise error(f"{path}: cannot read the file ({os_reason(exc)})") from exc
     try:
         return tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:

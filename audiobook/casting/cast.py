@@ -28,7 +28,7 @@ from pathlib import Path
 from audiobook.casting._toml import Fields, load_toml
 from audiobook.casting.voices import narrator_profile
 from audiobook.config import Pauses
-from audiobook.errors import CastError
+from audiobook.errors import CastError, os_reason
 from audiobook.files import as_new_file
 from audiobook.models import QUOTE_KINDS, Cast, Character, Gender, Script, VoiceProfile
 
@@ -195,7 +195,7 @@ def write_text_atomic(path: Path, text: str) -> None:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
-        raise CastError(f"{path}: cannot write here ({exc.strerror or exc})") from exc
+        raise CastError(f"{path}: cannot write here ({os_reason(exc)})") from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -203,4 +203,4 @@ def write_text_atomic(path: Path, text: str) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise CastError(f"{path}: cannot write here ({exc.strerror or exc})") from exc
+        raise CastError(f"{path}: cannot write here ({os_reason(exc)})") from exc

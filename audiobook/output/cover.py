@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from audiobook.errors import ExportError
+from audiobook.errors import ExportError, os_reason
 
 
 def read_cover(cover: Path) -> tuple[bytes, str]:
@@ -12,7 +12,7 @@ def read_cover(cover: Path) -> tuple[bytes, str]:
         data = cover.read_bytes()
     except OSError as exc:
         raise ExportError(
-            f"The cover image {cover} cannot be read ({exc.strerror or exc})."
+            f"The cover image {cover} cannot be read ({os_reason(exc)})."
         ) from exc
     if data.startswith(b"\xff\xd8\xff"):
         return data, "image/jpeg"

@@ -12,7 +12,7 @@ import codecs
 import re
 from pathlib import Path
 
-from audiobook.errors import InputError
+from audiobook.errors import InputError, os_reason
 from audiobook.models import Document
 
 # Longest BOMs first: the UTF-32-LE BOM begins with the UTF-16-LE one.
@@ -203,7 +203,7 @@ def read(path: Path, encoding: str | None = None) -> Document:
     except FileNotFoundError:
         raise InputError(f"{path} does not exist.") from None
     except OSError as err:
-        raise InputError(f"{path} cannot be read: {err.strerror or err}.") from None
+        raise InputError(f"{path} cannot be read: {os_reason(err)}.") from None
     except ValueError:
         raise InputError(f"{path!r} is not a usable file name.") from None
     return load(data, encoding, path)
