@@ -24,7 +24,7 @@ from audiobook.casting.voices import load_profiles, resolve
 from audiobook.config import Config, Pauses
 from audiobook.errors import ConfigError, ExportError, os_reason
 from audiobook.files import safe_filename
-from audiobook.models import Cast, Catalog, EngineSpec, Script, Utterance, VoiceProfile
+from audiobook.models import BookTags, Cast, Catalog, EngineSpec, Script, Utterance, VoiceProfile
 from audiobook.output.chapters import export_split
 from audiobook.output.m4b import export_m4b
 from audiobook.output.mp3 import export
@@ -245,23 +245,18 @@ def _export(
     """Write the book as ``config.format`` and ``config.split`` ask; return what was
     written in place of the MP3 (an M4B, or the chapters' folder) and the transcript."""
     book = script.book
-    author = book.author or UNKNOWN_AUTHOR
+    tags = BookTags(book.title, book.author or UNKNOWN_AUTHOR, book.title, book.summary,
+                    config.cover)  # fmt: skip
+    kbps = config.audio.bitrate_kbps
     if config.split == "chapters":
         folder = mp3.with_suffix("")
-        export_split(audio.pieces, audio.timeline, folder, album=book.title, author=author,
-                     cover=config.cover, bitrate_kbps=config.audio.bitrate_kbps)  # fmt: skip
+        export_split(audio.pieces, audio.timeline, folder, tags, kbps)
         return folder, folder / f"{folder.name}.vtt"
     if config.format == "m4b":
         m4b = mp3.with_suffix(".m4b")
-        export_m4b(audio.pieces, audio.timeline, m4b, vtt, title=book.title, author=author,
-                   album=book.title, comment=book.summary, cover=config.cover,
-                   bitrate_kbps=config.audio.bitrate_kbps)  # fmt: skip
+        export_m4b(audio.pieces, audio.timeline, m4b, vtt, tags, kbps)
         return m4b, vtt
-    export(
-        audio.pieces, audio.timeline, mp3, vtt,
-        title=book.title, author=author, album=book.title,
-        comment=book.summary, cover=config.cover,
-    )  # fmt: skip
+    export(audio.pieces, audio.timeline, mp3, vtt, tags)
     return mp3, vtt
 
 
@@ -294,8 +289,7 @@ def preview(profile_name: str, text: str | None, output: Path | None, config: Co
     audio = assemble([utterance], [profile_name], source, _pieces_dir(config), config.audio,
                      config.pauses)
     export(audio.pieces, audio.timeline, output, output.with_suffix(".vtt"),
-           title=f"Preview: {profile_name}", author=None, album=None,
-           comment=profile.description, cover=None)
+           BookTags(f"Preview: {profile_name}", comment=profile.description))
     return output
 
 

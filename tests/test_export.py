@@ -18,7 +18,7 @@ from audiobook import tools
 from audiobook.audio.mp3_frames import Piece
 from audiobook.errors import AssemblyError, ExportError
 from audiobook.files import safe_filename
-from audiobook.models import ChapterMark, Cue, Timeline
+from audiobook.models import BookTags, ChapterMark, Cue, Timeline
 from audiobook.output.mp3 import export
 from audiobook.output.vtt import format_vtt, vtt_time
 from tests.conftest import TITLES, decode, png_1x1, story
@@ -88,11 +88,9 @@ def test_export_writes_tags_chapters_and_transcript_that_agree(
     cover = tmp_path / "cover.png"
     cover.write_bytes(png_1x1())
     out_mp3, out_vtt = tmp_path / "out" / "Book.mp3", tmp_path / "out" / "Book.vtt"
-    export(
-        pieces, timeline, out_mp3, out_vtt,
-        title="The Lantern Book", author="A. Writer", album=None,
-        comment="A short story about rain.", cover=cover,
-    )  # fmt: skip
+    tags = BookTags("The Lantern Book", "A. Writer", comment="A short story about rain.",
+                    cover=cover)  # fmt: skip
+    export(pieces, timeline, out_mp3, out_vtt, tags)
     assert all(piece.path.exists() for piece in pieces)
 
     tags = ID3(out_mp3)
@@ -148,17 +146,7 @@ def test_export_defaults_leave_out_what_is_not_known(
 ) -> None:
     pieces, timeline = encoded
     out = tmp_path / "b.mp3"
-    export(
-        pieces,
-        timeline,
-        out,
-        tmp_path / "b.vtt",
-        title="T",
-        author=None,
-        album="Series",
-        comment=None,
-        cover=None,
-    )
+    export(pieces, timeline, out, tmp_path / "b.vtt", BookTags("T", album="Series"))
     tags = ID3(out)
     assert tags["TALB"].text == ["Series"]
     assert "TPE1" not in tags and not tags.getall("COMM") and not tags.getall("APIC")
@@ -201,22 +189,22 @@ def test_failed_export_leaves_the_earlier_file_untouched(
     pieces, timeline = encoded
     out_mp3, out_vtt = tmp_path / "out" / "b.mp3", tmp_path / "out" / "b.vtt"
     kwargs = {"title": "T", "author": None, "album": None, "comment": None}
-    export(pieces, timeline, out_mp3, out_vtt, cover=None, **kwargs)
+    export(pieces, timeline, out_mp3, out_vtt, BookTags(cover=None, **kwargs))
     before = (out_mp3.read_bytes(), out_vtt.read_bytes())
 
     not_an_image = tmp_path / "cover.txt"
     not_an_image.write_text("hello")
     with pytest.raises(ExportError, match="not a JPEG or PNG"):
-        export(pieces, timeline, out_mp3, out_vtt, cover=not_an_image, **kwargs)
+        export(pieces, timeline, out_mp3, out_vtt, BookTags(cover=not_an_image, **kwargs))
     with pytest.raises(ExportError, match="cannot be read"):
-        export(pieces, timeline, out_mp3, out_vtt, cover=tmp_path / "missing.jpg", **kwargs)
+        missing = BookTags(cover=tmp_path / "missing.jpg", **kwargs)
+        export(pieces, timeline, out_mp3, out_vtt, missing)
     gone = (pieces[0], replace(pieces[1], path=tmp_path / "gone.mp3"), pieces[2])
     with pytest.raises(AssemblyError, match=r"gone\.mp3 disappeared from the cache"):
-        export(gone, timeline, out_mp3, out_vtt, cover=None, **kwargs)
+        export(gone, timeline, out_mp3, out_vtt, BookTags(cover=None, **kwargs))
     with pytest.raises(ExportError, match="Cannot write"):  # after the temporary files exist
-        export(
-            pieces, timeline, out_mp3, tmp_path / "out" / "b.mp3" / "b.vtt", cover=None, **kwargs
-        )
+        export(pieces, timeline, out_mp3, tmp_path / "out" / "b.mp3" / "b.vtt",
+               BookTags(cover=None, **kwargs))  # fmt: skip
 
     assert (out_mp3.read_bytes(), out_vtt.read_bytes()) == before
     assert sorted(p.name for p in out_mp3.parent.iterdir()) == ["b.mp3", "b.vtt"]
@@ -229,17 +217,7 @@ def test_unwritable_destination_is_an_export_error(
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     with pytest.raises(ExportError, match=r"Cannot write .*a-file/b\.mp3"):
-        export(
-            pieces,
-            timeline,
-            blocker / "b.mp3",
-            blocker / "b.vtt",
-            title="T",
-            author=None,
-            album=None,
-            comment=None,
-            cover=None,
-        )
+        export(pieces, timeline, blocker / "b.mp3", blocker / "b.vtt", BookTags("T"))
 
 
 @pytest.mark.parametrize(
@@ -294,17 +272,7 @@ def test_exported_files_get_the_usual_permissions(
     pieces, timeline = encoded
     old = os.umask(0o022)
     try:
-        export(
-            pieces,
-            timeline,
-            tmp_path / "b.mp3",
-            tmp_path / "b.vtt",
-            title="T",
-            author=None,
-            album=None,
-            comment=None,
-            cover=None,
-        )
+        export(pieces, timeline, tmp_path / "b.mp3", tmp_path / "b.vtt", BookTags("T"))
     finally:
         os.umask(old)
     assert (tmp_path / "b.mp3").stat().st_mode & 0o777 == 0o644

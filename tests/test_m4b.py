@@ -12,7 +12,7 @@ from mutagen.mp4 import MP4, MP4Cover
 from audiobook import tools
 from audiobook.audio.mp3_frames import Piece
 from audiobook.errors import AudiobookError, ExportError
-from audiobook.models import ChapterMark, Timeline
+from audiobook.models import BookTags, ChapterMark, Timeline
 from audiobook.output.m4b import export_m4b, ffmetadata
 from tests.conftest import TITLES, decode, png_1x1
 
@@ -34,11 +34,9 @@ def chapters_from_ffmpeg(path: Path) -> list[tuple[int, int, str]]:
 
 def write(tmp_path: Path, pieces: tuple[Piece, ...], timeline: Timeline, **kw: object) -> Path:
     out = tmp_path / "out" / "Book.m4b"
-    export_m4b(
-        pieces, timeline, out, out.with_suffix(".vtt"),
-        title=str(kw.get("title", "The Lantern")), author="Ann Writer", album="The Lantern",
-        comment="A story.", cover=kw.get("cover"),  # type: ignore[arg-type]
-    )  # fmt: skip
+    tags = BookTags(str(kw.get("title", "The Lantern")), "Ann Writer", "The Lantern", "A story.",
+                    kw.get("cover"))  # type: ignore[arg-type]  # fmt: skip
+    export_m4b(pieces, timeline, out, out.with_suffix(".vtt"), tags)
     return out
 
 

@@ -11,7 +11,7 @@ from mutagen.id3 import ID3
 
 from audiobook.audio.mp3_frames import Piece
 from audiobook.errors import AudiobookError
-from audiobook.models import ChapterMark, Timeline
+from audiobook.models import BookTags, ChapterMark, Timeline
 from audiobook.output.chapters import export_split, playlist, tracks
 from audiobook.output.mp3 import export
 from tests.conftest import TITLES, decode, png_1x1
@@ -27,15 +27,14 @@ def test_each_chapter_file_is_its_span_tagged_and_listed(
     cover = tmp_path / "cover.png"
     cover.write_bytes(png_1x1())
     folder = tmp_path / "out" / "The Lantern"
-    export_split(pieces, timeline, folder, album="The Lantern", author="Ann Writer", cover=cover)
+    export_split(pieces, timeline, folder, BookTags("The Lantern", "Ann Writer", cover=cover))
     assert sorted(p.name for p in folder.parent.iterdir()) == ["The Lantern"]
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         [*NAMES, "The Lantern.m3u", "The Lantern.vtt"]
     )
 
     whole = tmp_path / "whole.mp3"
-    export(pieces, timeline, whole, whole.with_suffix(".vtt"), title="t", author=None,
-           album=None, comment=None, cover=None)  # fmt: skip
+    export(pieces, timeline, whole, whole.with_suffix(".vtt"), BookTags("t"))
     book = np.frombuffer(decode(whole), dtype="<i2").astype(np.int32)
     for n, (name, mark) in enumerate(zip(NAMES, timeline.chapters, strict=True), start=1):
         path = folder / name
@@ -70,11 +69,11 @@ def test_a_failed_split_leaves_the_earlier_folder_and_nothing_partial(
 ) -> None:
     pieces, timeline = encoded
     folder = tmp_path / "out" / "Book"
-    export_split(pieces, timeline, folder, album="Book", author=None, cover=None)
+    export_split(pieces, timeline, folder, BookTags(title="Book"))
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     pieces[2].path.unlink()  # a cached piece vanishes mid-join
     with pytest.raises(AudiobookError):
-        export_split(pieces, timeline, folder, album="Book", author=None, cover=None)
+        export_split(pieces, timeline, folder, BookTags(title="Book"))
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     assert [p.name for p in folder.parent.iterdir()] == ["Book"]
 
@@ -87,7 +86,7 @@ def test_a_second_split_replaces_the_first(
     folder = tmp_path / "Book"
     folder.mkdir()
     (folder / "stale.mp3").write_bytes(b"old")
-    export_split(pieces, timeline, folder, album="Book", author=None, cover=None)
+    export_split(pieces, timeline, folder, BookTags(title="Book"))
     assert "stale.mp3" not in {p.name for p in folder.iterdir()}
     assert [p.name for p in tmp_path.iterdir() if p.name != "clips" and p.name != "pieces"] == [
         "Book"

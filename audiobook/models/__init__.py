@@ -6,6 +6,7 @@ and the engines as both sides see them, ``audio`` the utterances, clips and Time
 """
 
 from audiobook.models.audio import (
+    BookTags,
     ChapterMark,
     Clip,
     Cue,
@@ -47,6 +48,7 @@ __all__ = [
     "QUOTE_KINDS",
     "SPOKEN_KINDS",
     "Book",
+    "BookTags",
     "Cast",
     "Catalog",
     "Chapter",

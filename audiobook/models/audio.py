@@ -67,3 +67,17 @@ class Timeline:
     def ms(self, samples: int) -> int:
         """Milliseconds for a sample position, rounded once, at the end."""
         return (samples * 1000 + self.sample_rate // 2) // self.sample_rate
+
+
+@dataclass(frozen=True)
+class BookTags:
+    """What a finished book is tagged with, whatever its format."""
+
+    title: str
+    author: str | None = None
+    album: str | None = None
+    """The album tag; the title when None."""
+    comment: str | None = None
+    """The summary."""
+    cover: Path | None = None
+    """A JPEG or PNG image."""

@@ -28,7 +28,7 @@ from audiobook import tools
 from audiobook.audio.mp3_frames import Piece, join
 from audiobook.errors import AssemblyError, ExportError, os_reason
 from audiobook.files import as_new_file, safe_filename
-from audiobook.models import Timeline
+from audiobook.models import BookTags, Timeline
 from audiobook.output.cover import read_cover
 from audiobook.output.vtt import write_vtt
 
@@ -187,10 +187,7 @@ def export_split(
     pieces: Sequence[Piece],
     timeline: Timeline,
     folder: Path,
-    *,
-    album: str,
-    author: str | None,
-    cover: Path | None,
+    tags: BookTags,
     bitrate_kbps: int = 64,
 ) -> None:
     """Write ``folder``: one tagged MP3 per chapter, "<folder name>.m3u" and
@@ -198,7 +195,8 @@ def export_split(
     earlier ``folder`` is replaced only once the new one is complete."""
     if not pieces:
         raise AssemblyError("There is no audio to join.")
-    picture = read_cover(cover) if cover is not None else None
+    picture = read_cover(tags.cover) if tags.cover is not None else None
+    album = tags.album or tags.title
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         part = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".part", dir=folder.parent))
@@ -208,7 +206,7 @@ def export_split(
     old: Path | None = None
     try:
         as_new_file(part, folder=True)
-        _write_chapters(pieces, timeline, part, album, author, picture, bitrate_kbps)
+        _write_chapters(pieces, timeline, part, album, tags.author, picture, bitrate_kbps)
         (part / f"{folder.name}.m3u").write_text(playlist(timeline), encoding="utf-8")
         write_vtt(part / f"{folder.name}.vtt", timeline)
         if folder.exists():

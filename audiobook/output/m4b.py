@@ -20,7 +20,7 @@ from audiobook import tools
 from audiobook.audio.mp3_frames import Piece, join
 from audiobook.errors import AssemblyError, ExportError
 from audiobook.files import write_beside
-from audiobook.models import Timeline
+from audiobook.models import BookTags, Timeline
 from audiobook.output.cover import read_cover
 from audiobook.output.vtt import write_vtt
 
@@ -114,22 +114,18 @@ def export_m4b(
     timeline: Timeline,
     out_m4b: Path,
     out_vtt: Path,
-    *,
-    title: str,
-    author: str | None,
-    album: str | None,
-    comment: str | None,
-    cover: Path | None,
+    tags: BookTags,
     bitrate_kbps: int = 64,
 ) -> None:
     """Write ``pieces`` as a tagged, chaptered ``out_m4b`` and the transcript as
     ``out_vtt``; a failure leaves neither file half-written and earlier ones untouched."""
-    picture = read_cover(cover) if cover is not None else None
+    picture = read_cover(tags.cover) if tags.cover is not None else None
     if not pieces:
         raise AssemblyError("There is no audio to join.")
 
     def write_m4b(part: Path) -> None:
         _transcode(pieces, timeline, part, bitrate_kbps)
-        _tag(part, title=title, author=author, album=album, comment=comment, cover=picture)
+        _tag(part, title=tags.title, author=tags.author, album=tags.album,
+             comment=tags.comment, cover=picture)  # fmt: skip
 
     write_beside([(out_m4b, write_m4b), (out_vtt, lambda part: write_vtt(part, timeline))])

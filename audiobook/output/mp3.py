@@ -18,7 +18,7 @@ from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TIT2, TPE1, CTO
 from audiobook.audio.mp3_frames import Piece, join
 from audiobook.errors import ExportError
 from audiobook.files import write_beside
-from audiobook.models import Timeline
+from audiobook.models import BookTags, Timeline
 from audiobook.output.cover import read_cover
 from audiobook.output.vtt import write_vtt
 
@@ -85,26 +85,18 @@ def build_tags(
 
 
 def export(
-    pieces: Sequence[Piece],
-    timeline: Timeline,
-    out_mp3: Path,
-    out_vtt: Path,
-    *,
-    title: str,
-    author: str | None,
-    album: str | None,
-    comment: str | None,
-    cover: Path | None,
+    pieces: Sequence[Piece], timeline: Timeline, out_mp3: Path, out_vtt: Path, tags: BookTags
 ) -> None:
     """Write the tags and the joined ``pieces`` as ``out_mp3``, and the transcript as
     ``out_vtt``: each to a temporary file beside it, then renamed into place."""
-    picture = read_cover(cover) if cover is not None else None
-    tags = build_tags(
-        timeline, title=title, author=author, album=album, comment=comment, cover=picture
-    )
+    picture = read_cover(tags.cover) if tags.cover is not None else None
+    id3 = build_tags(
+        timeline, title=tags.title, author=tags.author, album=tags.album, comment=tags.comment,
+        cover=picture,
+    )  # fmt: skip
     try:
         header = io.BytesIO()
-        tags.save(header, v1=0, v2_version=3)
+        id3.save(header, v1=0, v2_version=3)
     except MutagenError as exc:
         raise ExportError(f"Cannot write the tags of {out_mp3} ({exc}).") from exc
 
