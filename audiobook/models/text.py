@@ -174,6 +174,15 @@ class Book:
     chapters: tuple[Chapter, ...]
     matter: tuple[Matter, ...] = ()
 
+    def paragraph_spans(self) -> list[tuple[int, int]]:
+        """(start, end) of every paragraph of the story, in order."""
+        return [
+            (p.start, p.end)
+            for chapter in self.chapters
+            for scene in chapter.scenes
+            for p in scene.paragraphs
+        ]
+
 
 @dataclass(frozen=True)
 class Segment:

@@ -217,12 +217,7 @@ def _stage_directions(text: str, quote: Quote) -> Iterator[tuple[int, int]]:
 def segment(book: Book, read_notes: bool = False) -> tuple[Segment, ...]:
     """Split a book into segments: headings, matter, and per paragraph narration and quotes."""
     text = book.document.text
-    paragraphs = [
-        (p.start, p.end)
-        for chapter in book.chapters
-        for scene in chapter.scenes
-        for p in scene.paragraphs
-    ]
+    paragraphs = book.paragraph_spans()
     found: list[list[Quote]] = []
     for n, (start, end) in enumerate(paragraphs):
         nxt = paragraphs[n + 1][0] if n + 1 < len(paragraphs) else None

@@ -196,12 +196,7 @@ def build_index(
 
 
 def _paragraph_spans(book: Book) -> list[tuple[int, int]]:
-    spans = [
-        (p.start, p.end)
-        for chapter in book.chapters
-        for scene in chapter.scenes
-        for p in scene.paragraphs
-    ]
+    spans = book.paragraph_spans()
     if spans:
         return sorted(spans)
     text = book.document.text
