@@ -22,7 +22,7 @@ from audiobook import pipeline
 from audiobook.cli import app
 from audiobook.errors import AudiobookError
 from audiobook.files import safe_filename
-from tests.conftest import decode
+from tests.conftest import check, decode
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -387,3 +387,8 @@ def test_only_audiobook_errors_leave_the_text_stages(parts: list[str], encoding:
     document = script.book.document
     for segment in script.segments:
         assert 0 <= segment.start <= segment.end <= len(document.text)
+    # More than offsets: the segments tile the story as the property tests require,
+    # and every speaker is one of the characters found.
+    check(script.book, script.segments)
+    names = {c.name for c in script.characters}
+    assert {s.speaker for s in script.segments if s.speaker is not None} <= names
