@@ -499,7 +499,6 @@ def test_any_pages_give_a_valid_book_or_an_input_error(
     check(book, segment(book))
 
 
-
 def test_chapters_titled_only_by_the_navigation_are_announced_before_they_begin(
     tmp_path: Path,
 ) -> None:

@@ -15,7 +15,6 @@ Element = Any
 """An lxml element (``lxml.html.HtmlElement``); lxml ships no type information."""
 
 
-
 BLOCK_TAGS = frozenset(
     "address article aside blockquote body caption center dd details dialog div dl dt "
     "fieldset figcaption figure footer h1 h2 h3 h4 h5 h6 header hgroup html legend li main "
