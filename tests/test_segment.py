@@ -465,3 +465,17 @@ def test_lost_inner_quote_marks_are_recovered(text: str, expected: list[tuple[Ki
 def test_double_spaces_are_not_lost_marks_in_other_texts(filler: str) -> None:
     text = '"I went up.  Who are you?  said I.  A friend,  said he, and off he ran.\n\n"Yes."'
     assert spoken(filler + text)[-2:] == [(D, text[1:-8]), (D, "Yes.")]
+
+
+def test_a_single_quoted_thought_beside_an_action_verb_stays_a_thought() -> None:
+    # In a story told with double quotes, single quotes mark thoughts; "went" puts
+    # Anne beside the quote but says nothing of speaking it aloud.
+    text = (
+        '"Hello," said Anne. "Good night."\n\n'
+        "Anne went back to her chair. 'What a fool I have been.'\n\n"
+        '"Yes," said Diana.\n'
+    )
+    book = structure(Document(text))
+    kinds = {text[s.start : s.end]: s.kind for s in segment(book)}
+    assert kinds["What a fool I have been."] is Kind.THOUGHT
+    assert kinds["Hello,"] is Kind.DIALOGUE

@@ -175,5 +175,13 @@ def told_in_first_person(pieces: Iterable[str]) -> bool:
 
 SPEECH_VERB_PATTERN = "|".join(sorted(SPEECH_VERBS, key=len, reverse=True))
 """The one speech-verb list as a regular expression alternation, longest first."""
-SAID_NEARBY = re.compile(rf"\b(?:{SPEECH_VERB_PATTERN})\b", re.I)
+SAID_NEARBY = re.compile(
+    r"\b(?:said|says|say|asked|asks|ask|whispered|shouted|yelled|muttered|replied|called|cried"
+    r"|told|tell|spoke|answered|murmured|exclaimed|screamed|snapped|added|continued)\b",
+    re.I,
+)
+"""Verbs that say a quote beside them was spoken aloud, for segmentation to tell speech
+from a thought. Deliberately not SPEECH_VERBS: that list also holds verbs that only
+put a person next to a quote ("went", "laughed", "thought"), and a single-quoted
+thought beside "Anne went back to her chair." must stay a thought."""
 """A speech verb from the one list, as segmentation looks for one right beside a quote."""
