@@ -7,6 +7,7 @@ assemble, export) for one story.
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 import threading
@@ -82,8 +83,9 @@ def engine_spec(config: Config) -> EngineSpec:
 def voices(config: Config) -> tuple[dict[str, VoiceProfile], Catalog]:
     """The voice profiles, each resolved to the installed voice it speaks with, and
     the engine's catalog of voices (asked of the engine in a child process)."""
+    profiles = load_profiles(config.voices_dir)  # a bad folder is said before the engine starts
     found = catalog(engine_spec(config))
-    return resolve(load_profiles(config.voices_dir), found), found
+    return resolve(profiles, found), found
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,13 @@ class Prepared:
     cast: Cast
     profiles: dict[str, VoiceProfile]
     pauses: Pauses
-    lexicon: Lexicon
+    lexicon_paths: tuple[Path, ...] = ()
+
+    @functools.cached_property
+    def lexicon(self) -> Lexicon:
+        """The lexicons, read when something is to be said (not for ``script --json``
+        or ``cast``, which say nothing)."""
+        return load_lexicon(self.lexicon_paths)
 
 
 def prepare(path: Path, config: Config) -> Prepared:
@@ -117,7 +125,7 @@ def prepare(path: Path, config: Config) -> Prepared:
         make_cast(script, profiles, cast_file, config.narrator),
         profiles,
         cast_file.apply_pauses(config.pauses) if cast_file else config.pauses,
-        load_lexicon(lexicon_paths(config)),
+        tuple(lexicon_paths(config)),
     )
 
 
