@@ -98,3 +98,16 @@ def write_beside(writers: Sequence[tuple[Path, Callable[[Path], None]]]) -> None
         for part in made:
             with contextlib.suppress(OSError):
                 part.unlink()
+
+
+def write_wav(path: Path, pcm: bytes) -> None:
+    """``pcm`` (16-bit samples) as a mono WAV file at the clips' rate."""
+    import wave
+
+    from audiobook.config import SAMPLE_RATE
+
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(SAMPLE_RATE)
+        wav.writeframes(pcm)

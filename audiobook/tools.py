@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, BinaryIO, cast
 
-from audiobook.errors import AssemblyError, EngineError
+from audiobook.errors import AssemblyError, EngineError, os_reason
 
 SYSTEM_ESPEAK = "libespeak-ng.so.1"
 """The name pyttsx3's espeak driver loads first on Linux."""
@@ -33,7 +33,7 @@ def start_ffmpeg(command: list[str], **popen: Any) -> subprocess.Popen[bytes]:
     try:
         return subprocess.Popen(command, **popen)
     except OSError as exc:
-        raise AssemblyError(f"ffmpeg could not be started ({exc}).") from exc
+        raise AssemblyError(f"ffmpeg could not be started ({os_reason(exc)}).") from exc
 
 
 def feed_ffmpeg(command: list[str], feed: Callable[[BinaryIO], None]) -> tuple[int, str]:

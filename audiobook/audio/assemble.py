@@ -5,7 +5,7 @@ streamed, after its pause, into its piece's ffmpeg encoder, a chunk at a time.
 Pieces are encoded side by side (one encoder per core), and each piece's MP3 is
 cached under a key made of its clips, pauses and the audio settings: a changed
 voice re-encodes only the pieces it speaks in, and a piece already encoded needs
-none of its clips. ``mp3.join`` makes one stream of the pieces. The timeline (marks
+none of its clips. ``mp3_frames.join`` makes one stream of the pieces. The timeline (marks
 and cues, in samples) is pure arithmetic (``TimelineBuilder``, ``build_timeline``).
 """
 
@@ -59,7 +59,7 @@ def _encoder_command(ffmpeg: str, out_path: Path, settings: AudioSettings) -> li
         ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error",
         "-f", "s16le", "-ar", str(settings.sample_rate), "-ac", "1", "-i", "pipe:0",
         "-c:a", "libmp3lame", "-b:a", f"{settings.bitrate_kbps}k",
-        # The Info frame carries the encoder delay and padding that mp3.join relies
+        # The Info frame carries the encoder delay and padding that mp3_frames.join relies
         # on; tags are written by export, so ffmpeg must write none.
         "-write_xing", "1", "-id3v2_version", "0", "-write_id3v1", "0",
         "-f", "mp3", "-y", str(out_path),
@@ -299,7 +299,7 @@ def _book_audio(
     chapter_titles: Sequence[str],
     settings: AudioSettings,
 ) -> BookAudio:
-    """The timeline of the pieces as ``mp3.join`` lays them end to end."""
+    """The timeline of the pieces as ``mp3_frames.join`` lays them end to end."""
     rate = settings.sample_rate
     builder = TimelineBuilder(chapter_titles, rate)
     pieces = []

@@ -23,8 +23,9 @@ from typing import Any
 
 from audiobook.audio.engines import Engine, EngineSpec, create_engine
 from audiobook.casting.plan import split_text
-from audiobook.config import CLIP_TIMEOUT_S, MAX_CLIP_CHARS, SAMPLE_RATE
+from audiobook.config import CLIP_TIMEOUT_S, MAX_CLIP_CHARS
 from audiobook.errors import AudiobookError, EngineError, SynthesisError, os_reason
+from audiobook.files import write_wav
 from audiobook.models import Utterance, VoiceProfile
 
 MAX_ATTEMPTS = 2
@@ -107,18 +108,16 @@ def _speak_in_pieces(engine: Engine, text: str, profile: VoiceProfile, out: Path
         engine.synthesize(text, profile, out)
         return
     piece_path = out.with_name(out.name + ".piece.wav")
+    pcm = []
     try:
-        with wave.open(str(out), "wb") as joined:
-            joined.setnchannels(1)
-            joined.setsampwidth(2)
-            joined.setframerate(SAMPLE_RATE)
-            for piece in pieces:
-                engine.synthesize(piece, profile, piece_path)
-                with wave.open(str(piece_path), "rb") as part:
-                    joined.writeframes(part.readframes(part.getnframes()))
+        for piece in pieces:
+            engine.synthesize(piece, profile, piece_path)
+            with wave.open(str(piece_path), "rb") as part:
+                pcm.append(part.readframes(part.getnframes()))
     finally:
         with contextlib.suppress(FileNotFoundError):
             piece_path.unlink()
+    write_wav(out, b"".join(pcm))
 
 
 def _worker_main(conn: Connection, engine: str | EngineSpec) -> None:

@@ -1,6 +1,6 @@
 """Encoded pieces + Timeline -> an M4B audiobook: AAC in MP4 with chapters and iTunes tags.
 
-The joined MP3 stream (``mp3.join``) is piped through one ffmpeg that decodes it and
+The joined MP3 stream (``mp3_frames.join``) is piped through one ffmpeg that decodes it and
 encodes AAC, taking its chapters from an ffmetadata file; ffmpeg's ipod muxer writes
 them both as Nero ``chpl`` and as a QuickTime chapter track. mutagen then writes the
 tags (``stik`` = 2 marks it an audiobook). Everything happens in a temporary file

@@ -37,7 +37,6 @@ NARRATOR = "Narrator"
 """Name given to a first-person narrator whose own name the text never reveals."""
 
 
-_NAME_BETWEEN = re.compile(r"[.!?;\"“”]|\b[A-Z][a-z]+\b")
 
 _VERB_ALTERNATION = SPEECH_VERB_PATTERN
 _WORD = r"[A-Z][a-z]+(?:['’][A-Z][a-z]+|[A-Z][a-z]+)?"
@@ -65,13 +64,6 @@ class _Entity:
     female: float = 0.0
     pronouns: int = 0
     forms: Counter[str] | None = None
-
-
-def _narration_text(book: Book, segments: tuple[Segment, ...]) -> str:
-    # Name discovery reads narration only where possible: dialogue is full of
-    # exclamations and capitalised common words that are not people.
-    parts = [book.document.text[s.start : s.end] for s in segments if s.kind == Kind.NARRATION]
-    return "\n".join(parts) if parts else book.document.text
 
 
 def find_characters(book: Book, segments: tuple[Segment, ...]) -> tuple[Character, ...]:

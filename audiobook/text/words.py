@@ -84,7 +84,6 @@ SPEECH_VERBS = frozenset(
 )
 
 
-MALE_PRONOUNS = frozenset({"he", "him", "his", "himself"})
 
 
 FEMALE_PRONOUNS = frozenset({"she", "her", "hers", "herself"})

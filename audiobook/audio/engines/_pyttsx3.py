@@ -4,13 +4,12 @@ the clip written as WAV, and the driver's voices as EngineVoice values."""
 from __future__ import annotations
 
 import contextlib
-import wave
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from audiobook.config import SAMPLE_RATE
 from audiobook.errors import EngineError
+from audiobook.files import write_wav
 from audiobook.models import EngineVoice
 
 
@@ -23,11 +22,7 @@ def speak_clip(out: Path, speak: Callable[[Path], bytes]) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             scratch.unlink()
-    with wave.open(str(out), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(SAMPLE_RATE)
-        wav.writeframes(pcm)
+    write_wav(out, pcm)
 
 
 def spoken_twice(speak: Callable[[Path], bytes], path: Path, who: str) -> bytes:

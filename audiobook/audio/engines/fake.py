@@ -34,7 +34,9 @@ from audiobook.config import SAMPLE_RATE
 from audiobook.errors import EngineError
 from audiobook.models import EngineVoice, VoiceProfile, voice_exists
 
-IDENTITY = "fake-1"
+IDENTITY = "fake-2"
+"""Raised when the fake engine's audio changes (2: text over 1,000 characters is
+spoken in pieces by the synthesis worker)."""
 LEAD_SAMPLES = SAMPLE_RATE * 300 // 1000
 AMPLITUDE = 16384
 
