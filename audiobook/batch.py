@@ -16,6 +16,8 @@ from pathlib import Path
 from audiobook.config import Config
 from audiobook.errors import AudiobookError, InputError
 from audiobook.pipeline import Progress, Result, generate
+from audiobook.text.formats import HTML_SUFFIXES
+from audiobook.text.read import Story, archive_page, story_label
 
 STORY_SUFFIXES = frozenset(
     {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml", ".epub"}
@@ -28,13 +30,14 @@ class Interrupted(AudiobookError):
 
 @dataclass(frozen=True)
 class Outcome:
-    story: Path
+    story: Story
     result: Result | None = None
     error: str | None = None
 
 
-def collect_stories(paths: Sequence[Path]) -> list[Path]:
-    """Files as given, and the story files directly inside any folder given."""
+def collect_stories(paths: Sequence[Path]) -> list[Story]:
+    """Files as given, and the story files directly inside any folder given; the
+    chapter pages of one archive story are one story."""
     stories: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -48,14 +51,51 @@ def collect_stories(paths: Sequence[Path]) -> list[Path]:
             stories.extend(found)
         else:
             stories.append(path)
-    return stories
+    return group_pages(stories)
+
+
+def single_story(path: Path) -> Story:
+    """A story file, or a folder that holds the chapter pages of one archive story."""
+    if not path.is_dir():
+        return path
+    found = collect_stories([path])
+    if len(found) != 1 or not isinstance(found[0], tuple):
+        raise InputError(
+            f"{path} is a folder: name a story file in it (a folder is one story only "
+            "when it holds the chapter pages of one archive story)."
+        )
+    return found[0]
+
+
+def group_pages(paths: Sequence[Path]) -> list[Story]:
+    """Chapter pages of one archive story (same archive and story id) as one story, in
+    the place of its first page; every other file stays a story of its own."""
+    keys: dict[Path, tuple[str, str]] = {}
+    for path in dict.fromkeys(paths):
+        if path.suffix.lower() in HTML_SUFFIXES:
+            page = archive_page(path)
+            if page is not None and page.info.story_id and page.info.part is not None:
+                keys[path] = (page.info.archive, page.info.story_id)
+    groups: dict[tuple[str, str], list[Path]] = {}
+    for path, key in keys.items():
+        groups.setdefault(key, []).append(path)
+    out: list[Story] = []
+    placed: set[tuple[str, str]] = set()
+    for path in paths:
+        found = keys.get(path)
+        if found is None or len(groups[found]) < 2:
+            out.append(path)
+        elif found not in placed:
+            placed.add(found)
+            out.append(tuple(groups[found]))
+    return out
 
 
 def generate_many(
-    stories: Sequence[Path],
+    stories: Sequence[Story],
     config: Config,
     *,
-    progress_for: Callable[[Path], Progress] | None = None,
+    progress_for: Callable[[Story], Progress] | None = None,
     cancel: threading.Event | None = None,
 ) -> list[Outcome]:
     """Generate every story; an outcome per story, in the order given.
@@ -69,12 +109,12 @@ def generate_many(
     share = replace(config, jobs=max(1, workers // side_by_side))
     taken: set[str] = set()
 
-    def one(story: Path) -> Outcome:
+    def one(story: Story) -> Outcome:
         report = progress_for(story) if progress_for else None
 
         def tick(done: int, total: int) -> None:
             if cancel.is_set():
-                raise Interrupted(f"{story}: stopped")
+                raise Interrupted(f"{story_label(story)}: stopped")
             if report is not None:
                 report(done, total)
 

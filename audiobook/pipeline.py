@@ -25,15 +25,27 @@ from audiobook.casting.voices import load_profiles, resolve
 from audiobook.config import Config, Pauses
 from audiobook.errors import ConfigError, ExportError, os_reason
 from audiobook.files import safe_filename
-from audiobook.models import BookTags, Cast, Catalog, EngineSpec, Script, Utterance, VoiceProfile
+from audiobook.models import (
+    Book,
+    BookTags,
+    Cast,
+    Catalog,
+    EngineSpec,
+    Script,
+    Utterance,
+    VoiceProfile,
+)
 from audiobook.output.chapters import export_split
 from audiobook.output.m4b import export_m4b
 from audiobook.output.mp3 import export
 from audiobook.text.attribute import attribute
 from audiobook.text.characters import find_characters
-from audiobook.text.read import read
+from audiobook.text.read import Story, read, story_label
+
+__all__ = ["Story", "story_label"]  # the CLI names stories through the pipeline
 from audiobook.text.segment import segment
 from audiobook.text.structure import structure
+from audiobook.text.tagged import with_tags
 
 UNKNOWN_AUTHOR = "Unknown author"
 """The artist tag when the story names no author, so players still group it sensibly."""
@@ -44,7 +56,7 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class Result:
-    story: Path
+    story: Story
     mp3: Path
     vtt: Path
     seconds: float
@@ -57,7 +69,7 @@ class Result:
 
 
 def build_script(
-    path: Path,
+    path: Story,
     *,
     encoding: str | None = None,
     title: str | None = None,
@@ -72,6 +84,8 @@ def build_script(
         characters = cast_file.characters
     else:
         characters = find_characters(book, segments)
+        if book.work is not None and book.work.characters:
+            characters = with_tags(book.document.text, characters, book.work.characters)
     return Script(book, attribute(book, segments, characters), characters)
 
 
@@ -106,7 +120,7 @@ class Prepared:
         return load_lexicon(self.lexicon_paths)
 
 
-def prepare(path: Path, config: Config) -> Prepared:
+def prepare(path: Story, config: Config) -> Prepared:
     """What ``generate`` speaks for one story: the engine's voices first (a profile
     naming a missing voice fails before any text work), then the cast file, read once,
     then the text stages, the cast, the pauses and the lexicon."""
@@ -129,7 +143,7 @@ def prepare(path: Path, config: Config) -> Prepared:
     )
 
 
-def source_text(path: Path, config: Config) -> str:
+def source_text(path: Story, config: Config) -> str:
     """The story's text as read, which ``script --json`` offsets count."""
     return read(path, config.encoding).source_text
 
@@ -200,7 +214,7 @@ def output_paths(script: Script, out_dir: Path, taken: set[str] | None = None) -
 
 
 def generate(
-    path: Path,
+    path: Story,
     config: Config,
     *,
     progress: Progress | None = None,
@@ -247,13 +261,20 @@ def _check_output_format(config: Config) -> None:
         raise ConfigError("--split chapters writes MP3 files; leave out --format m4b")
 
 
+def comment(book: Book) -> str | None:
+    """The comment tag: the summary, then an archive's fandom, rating, warnings and
+    tags (kept in the file for players and libraries, never spoken)."""
+    parts = [book.summary or "", book.work.describe() if book.work else ""]
+    return "\n\n".join(p for p in parts if p) or None
+
+
 def _export(
     audio: BookAudio, script: Script, config: Config, mp3: Path, vtt: Path
 ) -> tuple[Path, Path]:
     """Write the book as ``config.format`` and ``config.split`` ask; return what was
     written in place of the MP3 (an M4B, or the chapters' folder) and the transcript."""
     book = script.book
-    tags = BookTags(book.title, book.author or UNKNOWN_AUTHOR, book.title, book.summary,
+    tags = BookTags(book.title, book.author or UNKNOWN_AUTHOR, book.title, comment(book),
                     config.cover)  # fmt: skip
     kbps = config.audio.bitrate_kbps
     if config.split == "chapters":

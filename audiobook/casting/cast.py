@@ -86,7 +86,7 @@ def load_cast_file(path: Path) -> CastFile:
         seen.add(name)
         gender = Gender(entry.choice("gender", "unknown", tuple(g.value for g in Gender)))
         aliases = tuple(a.strip() for a in entry.string_list("aliases") if a.strip() != name)
-        character = Character(name=name, aliases=aliases, gender=gender)
+        character = Character(name=name, aliases=aliases, gender=gender, origin="cast file")
         entries.append(CastEntry(character, entry.optional_string("voice", max_len=64)))
     return CastFile(path=path, narrator=narrator, entries=tuple(entries), pauses=pauses)
 

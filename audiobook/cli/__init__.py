@@ -26,6 +26,7 @@ from audiobook.cli.options import (
     LexiconOpt,
     NarratorOpt,
     NotesOpt,
+    StoryArg,
     TitleOpt,
     VoicesOpt,
     err,
@@ -126,7 +127,7 @@ def generate(
         if chapters is not None:
             config = replace(config, chapters=pipeline.parse_chapters(chapters))
         paths = batch.collect_stories(stories)
-        if len(paths) == 1 and paths == stories:
+        if len(paths) == 1 and (paths == stories or isinstance(paths[0], tuple)):
             with progress_bars() as progress_for:
                 result = pipeline.generate(paths[0], config, progress=progress_for(paths[0]))
             err.print(made_line(paths[0], result))
@@ -138,7 +139,8 @@ def generate(
         if outcome.result is not None:
             err.print(made_line(outcome.story, outcome.result))
         else:
-            err.print(f"{escape(outcome.story.name)}: failed: {escape(outcome.error or '')}")
+            label = escape(pipeline.story_label(outcome.story))
+            err.print(f"{label}: failed: {escape(outcome.error or '')}")
     err.print(f"made {len(outcomes) - len(failed)} of {len(outcomes)} audiobooks")
     if failed:
         raise typer.Exit(1)
@@ -156,7 +158,7 @@ STYLES = {
 
 @app.command()
 def script(
-    story: Annotated[Path, typer.Argument(help="Story file.")],
+    story: StoryArg,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON.")] = False,
     as_text: Annotated[
         bool, typer.Option("--text", help="The story's text, as the JSON offsets count it.")
@@ -178,9 +180,9 @@ def script(
                      driver=driver, lexicons=tuple(lexicon) if lexicon else None)
     with user_errors():
         if as_text:
-            out.file.write(pipeline.source_text(story, config))
+            out.file.write(pipeline.source_text(batch.single_story(story), config))
             return
-        prepared = pipeline.prepare(story, config)
+        prepared = pipeline.prepare(batch.single_story(story), config)
         result, cast_, respell = prepared.script, prepared.cast, prepared.lexicon
         if as_json:
             out.file.write(json.dumps(script_json(result, cast_), ensure_ascii=False,
@@ -219,7 +221,7 @@ def script(
 
 @app.command(name="cast")
 def cast_command(
-    story: Annotated[Path, typer.Argument(help="Story file.")],
+    story: StoryArg,
     write: Annotated[
         Path | None, typer.Option("--write", help="Save an editable cast file here.")
     ] = None,
@@ -234,7 +236,7 @@ def cast_command(
     config = _config(cast_file=cast, voices_dir=voices, encoding=encoding, narrator=narrator,
                      engine=engine, driver=driver)
     with user_errors():
-        prepared = pipeline.prepare(story, config)
+        prepared = pipeline.prepare(batch.single_story(story), config)
         result, cast_ = prepared.script, prepared.cast
         counts = line_counts(result)
         narrator_ = cast_.narrator
@@ -244,7 +246,7 @@ def cast_command(
             profile = cast_.profile_for(c.name)
             out.print(
                 f"{escape(c.name)}{escape(aliases)}: {c.gender.value}, {counts[c.name]} lines, "
-                f"voice {profile.name} ({escape(profile.voice)})"
+                f"voice {profile.name} ({escape(profile.voice)}), from {c.origin}"
             )
         if write is not None:
             write_text_atomic(write, render_cast_file(result, cast_))

@@ -65,3 +65,8 @@ DriverOpt = Annotated[
         "(default: pyttsx3's choice for this system).",
     ),
 ]
+
+
+StoryArg = Annotated[
+    Path, typer.Argument(help="Story file, or a folder of one story's chapter pages.")
+]

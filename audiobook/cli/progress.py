@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from rich.markup import escape
 
@@ -15,17 +14,17 @@ from audiobook.cli.options import (
 )
 
 
-def made_line(story: Path, result: pipeline.Result) -> str:
+def made_line(story: pipeline.Story, result: pipeline.Result) -> str:
     minutes, seconds = divmod(round(result.seconds), 60)
     return (
-        f"{escape(story.name)}: wrote {escape(str(result.mp3))} "
+        f"{escape(pipeline.story_label(story))}: wrote {escape(str(result.mp3))} "
         f"({minutes}:{seconds:02d}, {result.chapters} chapters, {result.clips} clips) "
         f"and {escape(str(result.vtt))}"
     )
 
 
 @contextmanager
-def progress_bars() -> Iterator[Callable[[Path], Callable[[int, int], None]]]:
+def progress_bars() -> Iterator[Callable[[pipeline.Story], Callable[[int, int], None]]]:
     """Per story, a live bar with clips done, total and ETA on a terminal; else plain lines."""
     if err.is_terminal:
         from rich.progress import (
@@ -40,8 +39,8 @@ def progress_bars() -> Iterator[Callable[[Path], Callable[[int, int], None]]]:
                    TextColumn("clips"), TimeRemainingColumn())
         with Progress(*columns, console=err, transient=True) as bar:
 
-            def bar_for(story: Path) -> Callable[[int, int], None]:
-                task = bar.add_task(escape(story.name), total=None)
+            def bar_for(story: pipeline.Story) -> Callable[[int, int], None]:
+                task = bar.add_task(escape(pipeline.story_label(story)), total=None)
 
                 def update(done: int, total: int) -> None:
                     bar.update(task, completed=done, total=total)
@@ -51,14 +50,14 @@ def progress_bars() -> Iterator[Callable[[Path], Callable[[int, int], None]]]:
             yield bar_for
         return
 
-    def lines_for(story: Path) -> Callable[[int, int], None]:
+    def lines_for(story: pipeline.Story) -> Callable[[int, int], None]:
         state = {"step": -1}
 
         def plain(done: int, total: int) -> None:
             step = 10 * done // max(total, 1)
             if step != state["step"]:
                 state["step"] = step
-                err.print(f"{escape(story.name)}: {done}/{total} clips")
+                err.print(f"{escape(pipeline.story_label(story))}: {done}/{total} clips")
 
         return plain
 

@@ -30,6 +30,7 @@ from audiobook.models.text import (
     Script,
     Segment,
     Span,
+    WorkInfo,
 )
 from audiobook.models.voices import (
     DRIVER_NAME,
@@ -72,5 +73,6 @@ __all__ = [
     "Timeline",
     "Utterance",
     "VoiceProfile",
+    "WorkInfo",
     "voice_exists",
 ]

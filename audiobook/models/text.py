@@ -117,6 +117,43 @@ class ChapterHint:
 
 
 @dataclass(frozen=True)
+class WorkInfo:
+    """What a fan-fiction archive's page says about a work besides its text.
+
+    Tags are kept as the archive writes them; none of it is spoken. ``characters``
+    seeds the cast; rating, warnings and fandom go into the audiobook's comment tag.
+    """
+
+    archive: str
+    """Where the page comes from, in words: "Archive of Our Own", "FanFiction.net",
+    "FanFicFare"."""
+    story_id: str | None = None
+    """The archive's id of the work: pages with the same id are one story."""
+    part: int | None = None
+    """Which chapter of the work this page holds, for a page of one chapter."""
+    fandoms: tuple[str, ...] = ()
+    rating: str | None = None
+    warnings: tuple[str, ...] = ()
+    characters: tuple[str, ...] = ()
+    relationships: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    """Other tags: genres, categories, additional tags."""
+    language: str | None = None
+
+    def describe(self) -> str:
+        """The tags as lines for the comment tag ("Fandom: ...", "Rating: ...")."""
+        lines = [
+            ("Fandom", ", ".join(self.fandoms)),
+            ("Rating", self.rating or ""),
+            ("Warnings", ", ".join(self.warnings)),
+            ("Relationships", ", ".join(self.relationships)),
+            ("Characters", ", ".join(self.characters)),
+            ("Tags", ", ".join(self.tags)),
+        ]
+        return "\n".join(f"{name}: {value}" for name, value in lines if value)
+
+
+@dataclass(frozen=True)
 class Hints:
     """What a structured file says about itself, for ``structure`` to prefer.
 
@@ -132,6 +169,7 @@ class Hints:
     summary: str | None = None
     chapters: tuple[ChapterHint, ...] = ()
     matter: tuple[Matter, ...] = ()
+    work: WorkInfo | None = None
 
 
 @dataclass(frozen=True)
@@ -173,6 +211,8 @@ class Book:
     summary: str | None
     chapters: tuple[Chapter, ...]
     matter: tuple[Matter, ...] = ()
+    work: WorkInfo | None = None
+    """An archive's tags for the work, when the file came from one."""
 
     def paragraph_spans(self) -> list[tuple[int, int]]:
         """(start, end) of every paragraph of the story, in order."""
@@ -210,6 +250,8 @@ class Character:
     name: str
     aliases: tuple[str, ...] = ()
     gender: Gender = Gender.UNKNOWN
+    origin: str = "text"
+    """Where the character came from: "text", "archive tags" or "cast file"."""
 
 
 @dataclass(frozen=True)

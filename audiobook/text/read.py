@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import re
 from pathlib import Path
+from typing import Any
 
 from audiobook.errors import InputError, os_reason
 from audiobook.models import Document
@@ -184,9 +185,31 @@ def load(data: bytes, encoding: str | None = None, path: Path | None = None) -> 
     return decode(data, encoding, path)
 
 
-def read(path: Path, encoding: str | None = None) -> Document:
-    """Read and decode a story file; missing, unreadable and directory paths are InputErrors."""
-    path = Path(path)
+Story = Path | tuple[Path, ...]
+"""A story file, or the pages of one story (an archive's chapter pages, in any order)."""
+
+
+def story_label(story: Story) -> str:
+    """A story's name for messages: its file's name, or the first page's and a count."""
+    if isinstance(story, tuple):
+        if len(story) == 1:
+            return story[0].name
+        return f"{story[0].name} (+{len(story) - 1} pages)"
+    return story.name
+
+
+def read(path: Story, encoding: str | None = None) -> Document:
+    """Read and decode a story file; missing, unreadable and directory paths are InputErrors.
+
+    Several paths are the pages of one archive story, read as one book."""
+    if isinstance(path, tuple):
+        if len(path) != 1:
+            return read_pages(path, encoding)
+        path = path[0]
+    return load(_read_bytes(Path(path)), encoding, Path(path))
+
+
+def _read_bytes(path: Path) -> bytes:
     if path.is_dir():
         raise InputError(f"{path} is a directory, not a story file.")
     try:
@@ -206,4 +229,56 @@ def read(path: Path, encoding: str | None = None) -> Document:
         raise InputError(f"{path} cannot be read: {os_reason(err)}.") from None
     except ValueError:
         raise InputError(f"{path!r} is not a usable file name.") from None
-    return load(data, encoding, path)
+    return data
+
+
+def archive_page(path: Path, encoding: str | None = None) -> Any | None:
+    """The archive page a file holds (``formats.archives.WorkPage``), or None when
+    it holds anything else (or cannot be read: reading it as a story says why)."""
+    from audiobook.text import formats
+
+    try:
+        data = _read_bytes(path)
+        if formats.sniff(data, path) != formats.HTML:
+            return None
+        return _page(data, encoding, path)
+    except InputError:
+        return None
+
+
+def _page(data: bytes, encoding: str | None, path: Path) -> Any | None:
+    from audiobook.text.formats import archives
+    from audiobook.text.formats._markup import parse
+
+    text, _ = _decode_html(data, encoding, path)
+    return archives.recognise(parse(text, path))
+
+
+def read_pages(paths: tuple[Path, ...], encoding: str | None = None) -> Document:
+    """The chapter pages of one archive story as one Document, chapters in order."""
+    from audiobook.text import formats
+    from audiobook.text.formats.html import read_pages as join_pages
+
+    pages = []
+    for path in paths:
+        data = _read_bytes(path)
+        page = _page(data, encoding, path) if formats.sniff(data, path) == formats.HTML else None
+        if page is None:
+            raise InputError(
+                f"{path} is not a chapter page of a fan-fiction archive, so it cannot be "
+                f"read as part of one story with {paths[0].name}; give it on its own."
+            )
+        pages.append(page)
+    keys = {(p.info.archive, p.info.story_id) for p in pages}
+    if len(keys) > 1 or None in {k[1] for k in keys}:
+        raise InputError(
+            f"{', '.join(p.name for p in paths)} are not pages of one story "
+            "(their archive or story id differ); give them on their own."
+        )
+    parts = [p.info.part for p in pages]
+    if len(set(parts)) != len(parts):
+        raise InputError(
+            f"{', '.join(p.name for p in paths)} hold the same chapter more than once; "
+            "give each chapter's page once."
+        )
+    return join_pages(pages, paths[0], "utf-8")

@@ -219,7 +219,8 @@ def _hinted(doc: Document, hints: Hints, title: str | None, author: str | None) 
     matter = _matter(text, [b for b in blocks if not b.hinted], chapters)
     matter.extend(_hinted_matter(blocks))
     matter.sort(key=lambda m: m.start)
-    return Book(doc, book_title, meta.author, meta.summary, tuple(chapters), tuple(matter))
+    return Book(doc, book_title, meta.author, meta.summary, tuple(chapters), tuple(matter),
+                hints.work)
 
 
 def _mark_hinted_matter(blocks: list[Block], matter: tuple[Matter, ...]) -> None:

@@ -9,6 +9,7 @@ notes, chapter, byline) rather than by site. Markdown comes here rendered.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from email.message import Message
 from pathlib import Path
 
@@ -16,7 +17,8 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from audiobook.errors import InputError
-from audiobook.models import ChapterHint, Document, Hints, Span
+from audiobook.models import ChapterHint, Document, Hints, Span, WorkInfo
+from audiobook.text.formats import archives
 from audiobook.text.formats._elements import Element, dropped, is_chapter_box, label_lines
 from audiobook.text.formats._markup import (
     Block,
@@ -164,8 +166,38 @@ def read_html(
     summary: str | None = None,
 ) -> Document:
     """Extract an HTML page's text and structure; ``title``/``author``/``summary`` win
-    over what the page shows (Markdown front matter passes them)."""
+    over what the page shows (Markdown front matter passes them). An archive's own
+    page is read for its story alone."""
     root = parse(text, path)
+    page = archives.recognise(root)
+    if page is not None:
+        return read_pages([page], path, encoding)
+    return read_tree(root, path, encoding, format=format, title=title, author=author,
+                     summary=summary)
+
+
+def read_pages(pages: Sequence[archives.WorkPage], path: Path | None,
+               encoding: str = "utf-8") -> Document:
+    """One Document from the pages of one archive work, chapters in order."""
+    root, first = archives.compose(pages)
+    summary = " ".join(first.summary.text_content().split()) if first.summary is not None else None
+    info = replace(first.info, part=None) if len(pages) > 1 else first.info
+    return read_tree(root, path, encoding, title=first.title, author=first.author,
+                     summary=summary or None, work=info)
+
+
+def read_tree(
+    root: Element,
+    path: Path | None,
+    encoding: str = "utf-8",
+    *,
+    format: str = "html",
+    title: str | None = None,
+    author: str | None = None,
+    summary: str | None = None,
+    work: WorkInfo | None = None,
+) -> Document:
+    """A Document from a parsed page."""
     body = root.find("body")
     if body is None:
         body = root
@@ -190,5 +222,6 @@ def read_html(
         summary=summary or summary_of(blocks),
         chapters=chapter_hints(blocks, spans),
         matter=matter_spans(blocks, spans),
+        work=work,
     )
     return Document(extracted, path=path, encoding=encoding, hints=hints)
