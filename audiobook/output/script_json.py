@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from audiobook.casting.cast import line_counts
-from audiobook.models import Cast, Kind, Script
+from audiobook.models import Cast, Kind, Script, WorkInfo
 
 
 def script_json(script: Script, cast: Cast) -> dict[str, Any]:
@@ -20,6 +20,8 @@ def script_json(script: Script, cast: Cast) -> dict[str, Any]:
     return {
         "title": script.book.title,
         "author": script.book.author,
+        "summary": script.book.summary,
+        "work": _work(script.book.work),
         "characters": [
             {
                 "name": c.name,
@@ -27,6 +29,7 @@ def script_json(script: Script, cast: Cast) -> dict[str, Any]:
                 "gender": c.gender.value,
                 "voice": cast.profile_for(c.name).name,
                 "lines": counts[c.name],
+                "origin": c.origin,
             }
             for c in script.characters
         ],
@@ -55,3 +58,20 @@ def _segment_voice(kind: Kind, speaker: str | None, cast: Cast) -> str:
     if kind in (Kind.DIALOGUE, Kind.THOUGHT):
         return cast.profile_for(speaker).name
     return cast.narrator.name
+
+
+def _work(work: WorkInfo | None) -> dict[str, Any] | None:
+    """An archive's tags for the work, as the page gives them."""
+    if work is None:
+        return None
+    return {
+        "archive": work.archive,
+        "story_id": work.story_id,
+        "fandoms": list(work.fandoms),
+        "rating": work.rating,
+        "warnings": list(work.warnings),
+        "relationships": list(work.relationships),
+        "characters": list(work.characters),
+        "tags": list(work.tags),
+        "language": work.language,
+    }

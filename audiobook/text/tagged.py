@@ -68,6 +68,13 @@ def with_tags(
         if any(own & _forms(c) for c in seeded):
             continue  # a second tag for someone already seeded ("Naruto U." and "Naruto")
         taken = [c for c in rest if _forms(c) & own]
+        # "Raiden T." names "Tachibana Raiden" when the text calls him that.
+        initials = {w[0] for w in tag.split() if _INITIAL.match(w)}
+        full = next((n for c in taken for n in (c.name, *c.aliases)
+                     if initials and len(n.split()) > 1 and name in n.split()
+                     and {w[0] for w in n.split() if w != name} & initials), None)
+        if full is not None:
+            name, aliases = full, (name, *aliases)
         gender = next((c.gender for c in taken if c.gender is not Gender.UNKNOWN),
                       Gender.UNKNOWN)
         extra = [n for c in taken for n in (c.name, *c.aliases)]

@@ -10,10 +10,12 @@ content documents are parsed as HTML, which tolerates the broken XHTML found in 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from audiobook.errors import InputError
-from audiobook.models import ChapterHint, Document, Hints, Span
+from audiobook.models import ChapterHint, Document, Hints, Span, WorkInfo
+from audiobook.text.formats import archives
 from audiobook.text.formats._epub_package import (
     HTML_TYPES,
     Archive,
@@ -31,6 +33,7 @@ from audiobook.text.formats._markup import (
     matter_spans,
     parse,
 )
+from audiobook.text.formats._work import numbered_titles
 from audiobook.text.formats.html import chapter_hints
 
 MAX_FRONT_SHARE = 0.05
@@ -100,12 +103,19 @@ def read_epub(data: bytes, path: Path | None) -> Document:
     check_drm(archive, {d.path for d in documents})
     entries, landmarks = nav_entries(archive, package, path)
     walker = Walker()
+    pages: list[archives.WorkPage] = []
     first_block: dict[str, int] = {}
     for k, item in enumerate(documents):
         content = archive.read(item.path)
         if content is None:
             continue
         root = parse(decode_markup(content), path, f" ({item.path})")
+        page = archives.recognise(root, whole=False)
+        if page is not None:
+            pages.append(page)
+            root = archives.compose([page], headings=True)
+            for heading in root.iter("h1"):
+                walker.marks[heading] = ("title line", True)
         body = root.find("body")
         body = root if body is None else body
         kind = landmarks.get(item.path) or package.guide.get(item.path)
@@ -122,15 +132,29 @@ def read_epub(data: bytes, path: Path | None) -> Document:
     chapters = _nav_chapters(blocks, spans, entries, first_block)
     if not chapters:
         chapters = chapter_hints(blocks, spans)
+    work = _work(pages)
+    if work is not None and work.archive == archives.FANFICFARE:
+        titles = numbered_titles([c.title for c in chapters])
+        chapters = tuple(replace(c, title=t) for c, t in zip(chapters, titles, strict=True))
+    preface = next((p for p in pages if p.title), None)
     hints = Hints(
         "epub",
-        title=package.title,
-        author=package.author,
-        summary=package.summary,
+        title=package.title or (preface.title if preface else None),
+        author=package.author or (preface.author if preface else None),
+        summary=(preface.summary_text if preface else None) or package.summary,
         chapters=chapters,
         matter=matter_spans(blocks, spans),
+        work=work,
     )
     return Document(extracted, path=path, encoding="utf-8", hints=hints)
+
+
+def _work(pages: Sequence[archives.WorkPage]) -> WorkInfo | None:
+    """The archive's tags for the work, from whichever page of the book shows them."""
+    if not pages:
+        return None
+    best = max(pages, key=lambda p: (bool(p.info.characters or p.info.fandoms), bool(p.title)))
+    return best.info
 
 
 def _target(

@@ -179,11 +179,10 @@ def read_html(
 def read_pages(pages: Sequence[archives.WorkPage], path: Path | None,
                encoding: str = "utf-8") -> Document:
     """One Document from the pages of one archive work, chapters in order."""
-    root, first = archives.compose(pages)
-    summary = " ".join(first.summary.text_content().split()) if first.summary is not None else None
+    first = sorted(pages, key=lambda p: p.info.part or 0)[0]
     info = replace(first.info, part=None) if len(pages) > 1 else first.info
-    return read_tree(root, path, encoding, title=first.title, author=first.author,
-                     summary=summary or None, work=info)
+    return read_tree(archives.compose(pages), path, encoding, title=first.title,
+                     author=first.author, summary=first.summary_text, work=info)
 
 
 def read_tree(

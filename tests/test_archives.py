@@ -1,0 +1,194 @@
+"""Fan-fiction archive files, as readers have them: recognised by content, read for
+the story alone, their tags kept, their character tags in the cast.
+
+The fixtures in tests/data/archives are written from the archives' public markup
+(AO3's templates, FanFiction.net's page structure as downloaders read it,
+FanFicFare's writers) around stories written for these tests; manifest.toml says
+what each holds.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import decoded_ms, run, vtt_cues
+from mutagen.id3 import ID3
+
+from audiobook.text.tagged import tag_names
+
+DATA = Path(__file__).parent / "data" / "archives"
+MANIFEST = tomllib.loads((DATA / "manifest.toml").read_text(encoding="utf-8"))
+SPOKEN = {"narration", "dialogue", "thought", "heading"}
+
+# What the book's chapters are called: AO3 shows "Chapter 2: Still Water"; FanFiction.net
+# and FanFicFare number their chapter lists ("2. The Pass"), which the book leaves off.
+CHAPTERS = {
+    "ao3_work_one_chapter": ["Salt and Lantern-Light"],
+    "ao3_work_entire": MANIFEST["ao3_work_entire"]["chapters"],
+    "ao3_download": MANIFEST["ao3_download"]["chapters"],
+    "ao3_download_epub": MANIFEST["ao3_download_epub"]["chapters"],
+    "ffn": MANIFEST["ffn"]["chapter_titles"],
+    "fff": MANIFEST["fff"]["chapter_titles"],
+    "fff_epub": MANIFEST["fff_epub"]["chapter_titles"],
+}
+
+
+def zip_epub(folder: Path, out: Path) -> Path:
+    """An EPUB of a folder: the mimetype first and stored, as the format asks."""
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.write(folder / "mimetype", "mimetype", compress_type=zipfile.ZIP_STORED)
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and path.name != "mimetype":
+                archive.write(path, path.relative_to(folder).as_posix(),
+                              compress_type=zipfile.ZIP_DEFLATED)
+    return out
+
+
+@pytest.fixture(params=sorted(CHAPTERS))
+def fixture(request, tmp_path) -> tuple[str, dict, Path]:
+    """(name, manifest entry, the story path: a file, an EPUB or a folder of pages)."""
+    name = request.param
+    entry = MANIFEST[name]
+    if "dir" in entry:
+        return name, entry, zip_epub(DATA / entry["dir"], tmp_path / f"{name}.epub")
+    if "files" in entry:
+        folder = tmp_path / name
+        folder.mkdir()
+        for file in entry["files"]:
+            shutil.copy(DATA / file, folder / Path(file).name)
+        return name, entry, folder
+    return name, entry, DATA / entry["file"]
+
+
+def script_of(path: Path, *options: str) -> tuple[dict, str]:
+    result = run("script", str(path), "--json", "--engine", "fake", *options)
+    assert result.exit_code == 0, result.output
+    text = run("script", str(path), "--text").stdout
+    return json.loads(result.stdout), text
+
+
+def spoken(data: dict, text: str) -> str:
+    return "\n".join(text[s["start"]:s["end"]] for s in data["segments"] if s["kind"] in SPOKEN)
+
+
+def test_title_author_summary_and_chapters_are_the_works(fixture):
+    name, entry, path = fixture
+    data, _ = script_of(path)
+    assert (data["title"], data["author"], data["summary"]) == (
+        entry["title"], entry["author"], entry["summary"])
+    assert [c["title"] for c in data["chapters"]] == CHAPTERS[name]
+
+
+def test_not_one_word_of_site_chrome_is_spoken(fixture):
+    name, entry, path = fixture
+    data, text = script_of(path)
+    said = spoken(data, text)
+    heard = [phrase for phrase in entry["chrome"]
+             if re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", said)]
+    assert heard == []
+
+
+def test_the_story_is_all_there(fixture):
+    name, entry, path = fixture
+    data, text = script_of(path)
+    said = spoken(data, text)
+    for key in ("first_line", "last_line"):
+        if key in entry:
+            assert entry[key] in said
+    kinds = {s["kind"] for s in data["segments"]}
+    assert "dialogue" in kinds
+
+
+def test_notes_are_skipped_unless_asked_for(fixture):
+    name, entry, path = fixture
+    data, text = script_of(path)
+    said = spoken(data, text)
+    notes = [" ".join(n.split()[:6]) for n in entry["notes"]]
+    assert [n for n in notes if n in said] == []
+    loud, loud_text = script_of(path, "--read-notes")
+    said = spoken(loud, loud_text)
+    assert [n for n in notes if n not in said] == []
+
+
+def test_the_tagged_characters_are_in_the_cast_from_the_tags(fixture):
+    name, entry, path = fixture
+    data, _ = script_of(path)
+    work = data["work"]
+    assert work["characters"] == entry["characters"]
+    assert work["rating"] == entry["rating"] and work["warnings"] == entry["warnings"]
+    assert work["fandoms"] == [entry["fandom"]]
+    names = {c["name"]: c for c in data["characters"]}
+    for tag in entry["characters"]:
+        tagged = tag_names(tag)
+        assert tagged is not None
+        who = [c for c in names.values() if tagged[0] in (c["name"], *c["aliases"])]
+        assert len(who) == 1, (tag, sorted(names))
+        assert who[0]["origin"] == "archive tags"
+
+
+def test_cast_says_where_each_character_came_from():
+    result = run("cast", str(DATA / "ao3_work_one_chapter.html"), "--engine", "fake")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    arashi = next(line for line in lines if line.startswith("Hoshino Arashi"))
+    assert arashi.endswith("from archive tags") and "male" in arashi
+    assert not any(line.startswith(("Thankfully", "Kami", "Boss", "Suiton")) for line in lines)
+
+
+def test_a_folder_of_one_storys_chapter_pages_is_one_book(tmp_path):
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for n, file in enumerate(reversed(MANIFEST["ffn"]["files"])):
+        shutil.copy(DATA / file, folder / f"page-{n}.html")  # names out of chapter order
+    out = tmp_path / "out"
+    result = run("generate", str(folder), "-o", str(out), "--engine", "fake",
+                 "--cache", str(tmp_path / "cache"))
+    assert result.exit_code == 0, result.output
+    mp3s = list(out.glob("*.mp3"))
+    assert [p.name for p in mp3s] == ["The Healer's Last Lesson.mp3"]
+    tags = ID3(mp3s[0])
+    chapters = sorted(tags.getall("CHAP"), key=lambda c: c.start_time)
+    assert [c.sub_frames["TIT2"].text[0] for c in chapters] == CHAPTERS["ffn"]
+    comment = tags.getall("COMM")[0].text[0]
+    assert comment.startswith(MANIFEST["ffn"]["summary"])
+    assert "Rating: T" in comment and "Fandom: Kiri no Tomoshibi" in comment
+    assert decoded_ms(mp3s[0]) > 10_000
+    said = " ".join(cue[3] for cue in vtt_cues(out / "The Healer's Last Lesson.vtt"))
+    assert "Reviews" not in said and "Follow/Fav" not in said
+
+
+def test_pages_given_as_files_are_one_book_and_other_files_stay_apart(tmp_path):
+    pages = [DATA / f for f in MANIFEST["ffn"]["files"]]
+    other = DATA / "ao3_work_one_chapter.html"
+    out = tmp_path / "out"
+    result = run("generate", str(pages[2]), str(other), str(pages[0]), str(pages[1]),
+                 "-o", str(out), "--engine", "fake", "--cache", str(tmp_path / "cache"))
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.glob("*.mp3")) == [
+        "Salt and Lantern-Light.mp3", "The Healer's Last Lesson.mp3"]
+    assert "made 2 of 2 audiobooks" in result.stderr
+
+
+def test_the_comment_tag_carries_rating_and_warnings_but_they_are_not_spoken(tmp_path):
+    entry = MANIFEST["ao3_work_entire"]
+    out = tmp_path / "out"
+    result = run("generate", str(DATA / entry["file"]), "-o", str(out), "--engine", "fake",
+                 "--cache", str(tmp_path / "cache"))
+    assert result.exit_code == 0, result.output
+    mp3 = out / f"{entry['title']}.mp3"
+    comment = ID3(mp3).getall("COMM")[0].text[0]
+    assert comment == (
+        f"{entry['summary']}\n\nFandom: {entry['fandom']}\nRating: {entry['rating']}\n"
+        f"Warnings: {', '.join(entry['warnings'])}\n"
+        f"Relationships: {', '.join(entry['relationships'])}\n"
+        f"Characters: {', '.join(entry['characters'])}\n"
+        f"Tags: Gen, {', '.join(entry['additional_tags'])}"
+    )
+    said = " ".join(cue[3] for cue in vtt_cues(mp3.with_suffix(".vtt")))
+    assert entry["rating"] not in said and "No Archive Warnings Apply" not in said
