@@ -17,6 +17,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from conftest import decoded_ms, run, vtt_cues
 from mutagen.id3 import ID3
 
@@ -192,3 +194,42 @@ def test_the_comment_tag_carries_rating_and_warnings_but_they_are_not_spoken(tmp
     )
     said = " ".join(cue[3] for cue in vtt_cues(mp3.with_suffix(".vtt")))
     assert entry["rating"] not in said and "No Archive Warnings Apply" not in said
+
+
+PAGES = [
+    DATA / "ao3_work_entire.html",
+    DATA / "ao3_download.html",
+    DATA / "fff.html",
+    DATA / "ffn" / "ch2.html",
+    DATA / "ao3_download_epub" / "What_the_River_Keeps_split_000.xhtml",
+    DATA / "fff_epub" / "OEBPS" / "title_page.xhtml",
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(page=st.sampled_from(PAGES), cuts=st.lists(st.integers(0, 10_000), max_size=6),
+       empty=st.booleans())
+def test_a_damaged_archive_page_reads_or_says_why(page, cuts, empty):
+    """Pages cut down by a broken save (missing boxes, empty text, stray markup) give a
+    book or one InputError, never a crash."""
+    from lxml import html as lxml_html
+
+    from audiobook.errors import InputError
+    from audiobook.text.read import load
+
+    root = lxml_html.document_fromstring(page.read_bytes())
+    elements = [el for el in root.iter() if isinstance(el.tag, str) and el.getparent() is not None]
+    assert elements
+    for cut in cuts:
+        victim = elements[cut % len(elements)]
+        if victim.getparent() is not None and victim is not root.find("body"):
+            if empty:
+                victim.clear()
+            else:
+                victim.drop_tree()
+    data = lxml_html.tostring(root, encoding="utf-8", doctype="<!DOCTYPE html>")
+    try:
+        doc = load(data, None, Path("page.html"))
+    except InputError:
+        return
+    assert doc.text.strip()
