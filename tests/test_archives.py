@@ -12,14 +12,14 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
+import tomllib
+from conftest import decoded_ms, run, vtt_cues
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from conftest import decoded_ms, run, vtt_cues
 from mutagen.id3 import ID3
 
 from audiobook.text.tagged import tag_names
@@ -88,7 +88,7 @@ def test_title_author_summary_and_chapters_are_the_works(fixture):
 
 
 def test_not_one_word_of_site_chrome_is_spoken(fixture):
-    name, entry, path = fixture
+    _, entry, path = fixture
     data, text = script_of(path)
     said = spoken(data, text)
     heard = [phrase for phrase in entry["chrome"]
@@ -97,7 +97,7 @@ def test_not_one_word_of_site_chrome_is_spoken(fixture):
 
 
 def test_the_story_is_all_there(fixture):
-    name, entry, path = fixture
+    _, entry, path = fixture
     data, text = script_of(path)
     said = spoken(data, text)
     for key in ("first_line", "last_line"):
@@ -108,7 +108,7 @@ def test_the_story_is_all_there(fixture):
 
 
 def test_notes_are_skipped_unless_asked_for(fixture):
-    name, entry, path = fixture
+    _, entry, path = fixture
     data, text = script_of(path)
     said = spoken(data, text)
     notes = [" ".join(n.split()[:6]) for n in entry["notes"]]
@@ -119,7 +119,7 @@ def test_notes_are_skipped_unless_asked_for(fixture):
 
 
 def test_the_tagged_characters_are_in_the_cast_from_the_tags(fixture):
-    name, entry, path = fixture
+    _, entry, path = fixture
     data, _ = script_of(path)
     work = data["work"]
     assert work["characters"] == entry["characters"]
