@@ -233,3 +233,46 @@ def test_a_damaged_archive_page_reads_or_says_why(page, cuts, empty):
     except InputError:
         return
     assert doc.text.strip()
+
+
+def ao3_chapter_pages(folder: Path) -> list[Path]:
+    """The entire-work page cut into chapter-by-chapter pages, each with the chapter
+    select box AO3 shows in that view, its own chapter selected."""
+    from lxml import html as lxml_html
+
+    source = (DATA / "ao3_work_entire.html").read_bytes()
+    titles = MANIFEST["ao3_work_entire"]["chapter_titles"]
+    pages = []
+    for n in range(1, len(titles) + 1):
+        root = lxml_html.document_fromstring(source)
+        for box in root.xpath("//div[@id='chapters']/div[contains(@class, 'chapter')]"):
+            if box.get("id") != f"chapter-{n}":
+                box.drop_tree()
+        options = "".join(
+            f'<option value="{900 + k}"{" selected" if k == n else ""}>{k}. {t}</option>'
+            for k, t in enumerate(titles, start=1)
+        )
+        nav = lxml_html.fragment_fromstring(
+            '<ul class="work navigation actions"><li class="chapter" aria-haspopup="true">'
+            '<form id="chapter_index" action="/works/50223344/chapters" method="get">'
+            f'<select name="selected_id" id="selected_id">{options}</select>'
+            '<input type="submit" value="Go"></form></li></ul>'
+        )
+        root.find("body").insert(0, nav)
+        page = folder / f"chapter {4 - n}.html"
+        page.write_bytes(lxml_html.tostring(root, encoding="utf-8"))
+        pages.append(page)
+    return pages
+
+
+def test_ao3_chapter_by_chapter_pages_make_one_book(tmp_path):
+    folder = tmp_path / "work"
+    folder.mkdir()
+    ao3_chapter_pages(folder)
+    data, text = script_of(folder)
+    entry = MANIFEST["ao3_work_entire"]
+    assert [c["title"] for c in data["chapters"]] == entry["chapters"]
+    assert (data["title"], data["summary"]) == (entry["title"], entry["summary"])
+    said = spoken(data, text)
+    assert said.count("Dawn came up the river valley like smoke") == 1
+    assert "Behind them the river moved again" in said
