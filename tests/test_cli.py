@@ -75,7 +75,10 @@ def test_script_json_shape_and_matter(tmp_path):
     result = run("script", str(SEED0), "--json")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert list(data) == ["title", "author", "characters", "chapters", "segments"]
+    assert list(data) == ["title", "author", "summary", "work", "characters", "chapters",
+                          "segments"]
+    assert data["work"] is None  # a plain-text story has no archive tags
+    assert all(c["origin"] == "text" for c in data["characters"])
     text = SEED0.read_text(encoding="utf-8")
     for seg in data["segments"]:
         assert list(seg) == ["kind", "start", "end", "speaker", "voice"]

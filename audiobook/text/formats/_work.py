@@ -42,7 +42,29 @@ class WorkPage:
 
     @property
     def summary_text(self) -> str | None:
-        return words(self.summary) or None
+        """The summary's words, its paragraphs joined by a space."""
+        if self.summary is None:
+            return None
+        parts: list[str] = []
+        _spaced_text(self.summary, parts)
+        return " ".join("".join(parts).split()) or None
+
+
+def _spaced_text(el: Element, parts: list[str]) -> None:
+    """An element's text, with a space where a block (a paragraph) begins or ends."""
+    block = isinstance(el.tag, str) and el.tag in _BLOCKS
+    if block:
+        parts.append(" ")
+    if isinstance(el.tag, str):
+        parts.append(el.text or "")
+        for child in el:
+            _spaced_text(child, parts)
+            parts.append(child.tail or "")
+    if block:
+        parts.append(" ")
+
+
+_BLOCKS = frozenset({"p", "div", "br", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"})
 
 
 def words(el: Element | None) -> str:
