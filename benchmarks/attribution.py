@@ -1,12 +1,43 @@
 """Quote detection and speaker attribution measured on PDNC novels.
 
     python benchmarks/attribution.py PDNC_DIR [--novels A,B] [--cast-from-gold] [--gold-quotes]
-        [--errors TYPE]
+        [--errors TYPE] [--characters]
 
 Prints one row per novel and the micro average: detection precision/recall/F1 on exact
 sub-quote spans, attribution accuracy overall and per quote type, speaker-gender accuracy,
-and the precision of each attribution rule. ``--cast-from-gold`` hands the annotated
-character list in as a cast file; without it the tool finds characters itself.
+the character list's precision and speaker recall, and the precision of each attribution
+rule.
+
+Character list (``chr P``, ``spk R``), scored on the list the tool uses (its own, or the
+gold one with ``--cast-from-gold``):
+
+- Two names are the same when they are equal after lower-casing, dropping punctuation
+  (apostrophes vanish, other marks become spaces) and dropping one leading title ("Mr.",
+  "Mrs.", "Miss", "Lady", "Sir", "Colonel", ... as ``words.TITLES``, plus "Mister",
+  "Madam" and "M." for Monsieur) when a word remains after it. A bare title stays
+  itself, so "Captain" matches only an annotated alias "Captain". A listed character
+  matches an annotated one when one of its names (display name or an alias) is the same
+  as one of the annotated character's names (main name or an alias).
+- A first-person narrator: PDNC marks the annotated character who narrates with the
+  alias ``_narr`` (or ``Narr``); a listed character named or aliased "Narrator" matches
+  that character. In a first-person novel whose narrator is not annotated (Daisy Miller's
+  frame narrator), a listed character called only "Narrator" is left out of both counts;
+  one that also has a real name is scored on that name. The "Narrator" and "I" aliases
+  never match anything else.
+- Character precision: listed characters that match any annotated character (minor ones
+  included), over all listed characters.
+- Speaker recall: annotated characters with five or more gold quotes that are listed,
+  over all such characters. Each listed character vouches for at most one annotated one
+  (a maximum one-to-one matching), so a single "Bennet" cannot account for both Mr. and
+  Mrs. Bennet and a character with many aliases cannot cover a whole family.
+- ``dup``: listed characters that match an annotated character only another listed
+  character already stands for in a one-to-one matching (one person listed twice);
+  counted right by the precision above, shown so that splitting is visible.
+
+``--characters`` prints, per novel, the listed characters that match nothing and the
+speakers with five or more quotes that are not listed (with their quote counts).
+``--cast-from-gold`` hands the annotated character list in as a cast file; without it
+the tool finds characters itself.
 ``--gold-quotes`` (development only) attributes segments built from the gold spans.
 ``--errors Explicit`` (or Anaphoric, Implicit, all) prints every wrong quote of that type
 with its paragraph, the gold and predicted speakers and the rule that decided it.
@@ -43,7 +74,8 @@ from audiobook.models import (
     Segment,
 )
 from audiobook.text.attribute import attribute_explained
-from audiobook.text.characters import find_characters
+from audiobook.text.characters import NARRATOR, find_characters
+from audiobook.text.words import TITLES
 
 TYPES = ("Explicit", "Anaphoric", "Implicit")
 _GENDERS = {"M": Gender.MALE, "F": Gender.FEMALE}
@@ -71,15 +103,32 @@ class Score:
     rule_right: Counter[str] = field(default_factory=Counter)
     rule_total: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
+    listed: int = 0
+    listed_right: int = 0
+    duplicates: int = 0
+    speakers: int = 0
+    speakers_listed: int = 0
+    cast_report: list[str] = field(default_factory=list)
 
     def add(self, other: Score) -> None:
-        for name in ("seconds", "true_spans", "predicted_spans", "gold_spans"):
+        for name in (
+            "seconds",
+            "true_spans",
+            "predicted_spans",
+            "gold_spans",
+            "listed",
+            "listed_right",
+            "duplicates",
+            "speakers",
+            "speakers_listed",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.gender_right += other.gender_right
         self.gender_total += other.gender_total
         for name in ("right", "total", "rule_right", "rule_total"):
             getattr(self, name).update(getattr(other, name))
         self.errors += other.errors
+        self.cast_report += other.cast_report
 
 
 def _norm(name: str) -> str:
@@ -174,6 +223,87 @@ def _stages(path: Path, cast: list[Character] | None, gold_quotes: list[GoldQuot
     return book, attributed, rules, characters
 
 
+_MATCH_TITLES = frozenset(t.lower() for t in TITLES | {"Mister", "Madam", "M"})
+
+
+def name_key(name: str) -> str:
+    """A name as character matching compares it: lower case, no punctuation, no
+    leading title unless the title is all there is."""
+    name = re.sub(r"['’]", "", name.lower())
+    words = re.sub(r"[^\w]+|_", " ", name).split()
+    if len(words) >= 2 and words[0] in _MATCH_TITLES:
+        words = words[1:]
+    return " ".join(words)
+
+
+def _names(names: tuple[str, ...]) -> tuple[set[str], bool]:
+    """The match keys of a character's names, and whether one marks the narrator."""
+    keys, narrator = set(), False
+    for n in names:
+        if _norm(n) == "narrator" or n.strip() == NARRATOR:
+            narrator = True
+        elif n.strip() != "I" and name_key(n):
+            keys.add(name_key(n))
+    return keys, narrator
+
+
+def _matching(edges: list[set[int]]) -> dict[int, int]:
+    """Maximum one-to-one matching, right side -> left side (Kuhn's augmenting paths)."""
+    owner: dict[int, int] = {}
+
+    def augment(left: int, seen: set[int]) -> bool:
+        for right in edges[left]:
+            if right not in seen:
+                seen.add(right)
+                if right not in owner or augment(owner[right], seen):
+                    owner[right] = left
+                    return True
+        return False
+
+    for left in range(len(edges)):
+        augment(left, set())
+    return owner
+
+
+def score_cast(
+    score: Score, listed: tuple[Character, ...], gold: list[Character], quotes: list[GoldQuote]
+) -> None:
+    """Character precision and speaker recall (see the module docstring)."""
+    gold_keys = [_names((c.name, *c.aliases)) for c in gold]
+    has_narrator = any(narr for _, narr in gold_keys)
+    said: Counter[int] = Counter()
+    for q in quotes:
+        for i, c in enumerate(gold):
+            if frozenset(_norm(x) for x in (c.name, *c.aliases)) == q.speaker:
+                said[i] += 1
+                break
+    edges: list[set[int]] = []
+    scored: list[Character] = []
+    for c in listed:
+        keys, narr = _names((c.name, *c.aliases))
+        if not keys and not has_narrator:
+            continue  # an unnamed narrator the annotations do not say who is
+        scored.append(c)
+        edges.append(
+            {i for i, (gk, gnarr) in enumerate(gold_keys) if keys & gk or (narr and gnarr)}
+        )
+    score.listed = len(scored)
+    score.listed_right = sum(bool(e) for e in edges)
+    score.duplicates = score.listed_right - len(_matching(edges))
+    speakers = {i for i in range(len(gold)) if said[i] >= 5}
+    found = _matching([e & speakers for e in edges])
+    score.speakers = len(speakers)
+    score.speakers_listed = len(found)
+    wrong = [c.name for c, e in zip(scored, edges, strict=True) if not e]
+    missed = [f"{gold[i].name} ({said[i]})" for i in sorted(speakers - set(found))]
+    score.cast_report.append(
+        f"## {score.novel}: {score.listed} listed, {score.listed - score.listed_right} match "
+        f"nothing, {score.duplicates} duplicate; {len(missed)} of {len(speakers)} speakers "
+        f"missing\n  not annotated: {', '.join(wrong) or '-'}"
+        f"\n  missing: {', '.join(missed) or '-'}"
+    )
+
+
 def score_novel(folder: Path, cast_from_gold: bool, gold_quotes: bool, errors: str = "") -> Score:
     started = time.perf_counter()
     text, gold_chars, _, quotes = load_gold(folder)
@@ -222,6 +352,7 @@ def score_novel(folder: Path, cast_from_gold: bool, gold_quotes: bool, errors: s
         if q.gender in (Gender.MALE, Gender.FEMALE):
             score.gender_total += 1
             score.gender_right += speaker is not None and gender[speaker] is q.gender
+    score_cast(score, tuple(characters), gold_chars, quotes)
     score.seconds = time.perf_counter() - started
     return score
 
@@ -276,6 +407,9 @@ def _row(s: Score) -> str:
     cells.append(_pct(sum(s.right.values()), sum(s.total.values())))
     cells += [_pct(s.right[t], s.total[t]) for t in TYPES]
     cells.append(_pct(s.gender_right, s.gender_total))
+    cells.append(_pct(s.listed_right, s.listed))
+    cells.append(_pct(s.speakers_listed, s.speakers))
+    cells.append(f"{s.duplicates:5d}")
     cells.append(f"{s.seconds:5.1f}")
     return f"| {s.novel:<28} | " + " | ".join(cells) + " |"
 
@@ -288,6 +422,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gold-quotes", action="store_true")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--errors", default="", help="print wrong quotes of this type")
+    parser.add_argument(
+        "--characters", action="store_true", help="print unmatched listed and missed speakers"
+    )
     args = parser.parse_args(argv)
     folders = sorted(p for p in args.pdnc.iterdir() if (p / "quotation_info.csv").exists())
     if args.novels:
@@ -305,15 +442,19 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
     total = Score("micro average")
-    head = ["det P", "det R", "det F1", "attr", "expl", "anap", "impl", "gender", "secs"]
+    head = ["det P", "det R", "det F1", "attr", "expl", "anap", "impl", "gender"]
+    head += ["chr P", "spk R", "dup", "secs"]
     print(f"| {'novel':<28} | " + " | ".join(f"{h:>5}" for h in head) + " |")
-    print("|" + "---|" * 10)
+    print("|" + "---|" * (len(head) + 1))
     for s in scores:
         print(_row(s))
         total.add(s)
     print(_row(total))
     for error in total.errors:
         print("\n" + error)
+    if args.characters:
+        for report in total.cast_report:
+            print("\n" + report)
     print(f"\nwall time {time.perf_counter() - started:.1f} s")
     print("\n| rule | quotes | precision |")
     print("|---|---|---|")

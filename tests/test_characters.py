@@ -267,3 +267,33 @@ def test_title_and_family_name_of_a_titled_full_name() -> None:
     assert forms["Miss Harris"] == (0,)
     # The family name alone is John's, so "Mr. Cavendish" is not Lawrence's.
     assert "Mr. Cavendish" not in forms and forms["Cavendish"] == (1,)
+
+
+def test_interjections_sentence_adverbs_gods_and_bare_ranks_are_not_characters() -> None:
+    text = (
+        '"Thankfully, it stopped," said Arashi. Thankfully, the rain was gone.\n\n'
+        '"Um, Kami help us," Arashi muttered. Kami knows. "Boss!" he called. Boss looked up.\n\n'
+        '"Kami!" cried Arashi. Um, he thought. Arashi ran, and he ran fast. '
+        "Thankfully he was quick. Arashi stopped. Boss waved, and he smiled at Arashi."
+    )
+    found = characters(text)
+    assert "Arashi" in found
+    assert not {"Thankfully", "Um", "Kami", "Boss"} & set(found)
+
+
+def test_a_speaker_named_only_beside_a_quote_is_a_character() -> None:
+    text = (
+        "Naruto walked to the gate. Naruto was tired, and he sat down. Naruto waited.\n\n"
+        '"Yes." Arashi agreed.\n\n'
+        '"Good," said Naruto.'
+    )
+    assert "Arashi" in characters(text)
+
+
+def test_an_unnamed_speaker_known_by_a_common_noun() -> None:
+    text = (
+        'Hall came in. "Rum," said Hall. "No," said the barman. Hall sat, and he drank.\n\n'
+        '"Why not?" Hall asked. "Closed," the barman said. Hall left.'
+    )
+    found = characters(text)
+    assert "the barman" in found and "Hall" in found

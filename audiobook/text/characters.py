@@ -22,6 +22,14 @@ from audiobook.text.genders import (
     weigh_pronouns,
 )
 from audiobook.text.mentions import Mention, find_mentions, title_gender
+from audiobook.text.names import (
+    INTERJECTIONS,
+    NEVER_ALONE,
+    PLACE_NOUNS,
+    Quotes,
+    common_roles,
+    is_adverb,
+)
 from audiobook.text.words import (
     FEMALE_NAMES,
     HONORIFICS,
@@ -33,9 +41,12 @@ from audiobook.text.words import (
     told_in_first_person,
 )
 
+PROMINENT_PER_WORD = 15 / 100_000
+"""A name no one answers to and that never speaks is a character when the story names
+it this often per word (15 times in a novel of 100,000 words, never fewer than 3)."""
+
 NARRATOR = "Narrator"
 """Name given to a first-person narrator whose own name the text never reveals."""
-
 
 
 _VERB_ALTERNATION = SPEECH_VERB_PATTERN
@@ -47,9 +58,7 @@ _CANDIDATE = re.compile(
 )
 _LOWER_WORD = re.compile(r"\b[a-z][a-z]+\b")
 _SENTENCE_START = re.compile(r"(?:^|[.!?…]['\"’”)]*\s+|[\"“‘'(—]\s*|\n\s*)$")
-_SPEECH_NEAR = re.compile(
-    r"^\s+(?:\w+ly\s+)?(" + SPEECH_VERB_PATTERN + r")\b"
-)
+_SPEECH_NEAR = re.compile(r"^\s+(?:\w+ly\s+)?(" + SPEECH_VERB_PATTERN + r")\b")
 _PLACE_PREP = re.compile(r"\b(in|at|to|from|into|near|of|towards?)\s+$")
 
 
@@ -63,6 +72,9 @@ class _Entity:
     male: float = 0.0
     female: float = 0.0
     pronouns: int = 0
+    speaks: int = 0
+    mid: int = 0
+    voc: int = 0
     forms: Counter[str] | None = None
 
 
@@ -70,6 +82,7 @@ def find_characters(book: Book, segments: tuple[Segment, ...]) -> tuple[Characte
     """Characters named in the story, most mentioned first, plus a first-person narrator."""
     text = book.document.text
     lower_counts = Counter(m.group(0) for m in _LOWER_WORD.finditer(text))
+    beside = Quotes.of(text, ((s.start, s.end) for s in segments if s.kind in QUOTE_KINDS))
     entities: dict[tuple[str, tuple[str, ...]], _Entity] = {}
     for match in _CANDIDATE.finditer(text):
         title = match.group("title") or ""
@@ -80,17 +93,37 @@ def find_characters(book: Book, segments: tuple[Segment, ...]) -> tuple[Characte
         # Drop leading words that are ordinary words capitalised by position.
         while words and (
             words[0] in NOT_NAMES
+            or (len(words) > 1 and words[0] in INTERJECTIONS)
             or (not title and lower_counts[words[0].lower()] > 2 * name_hint(words[0]))
+            or (not title and is_adverb(words[0], lower_counts))
         ):
             words = words[1:]
             sentence_start = False
-        if not words or any(w in NOT_NAMES for w in words) or len(words) > 3:
+        # "Hall", "Church": a place word is a family name after a title or as a speaker.
+        if (
+            not words
+            and match.group("name") in PLACE_NOUNS
+            and (title or beside.speaks(match.start(), match.end()))
+        ):
+            words = [match.group("name")]
+        if not words or any(w in NOT_NAMES - PLACE_NOUNS for w in words) or len(words) > 3:
+            continue
+        if (
+            len(words) == 1
+            and words[0] in PLACE_NOUNS
+            and not title
+            and not beside.speaks(match.start(), match.end())
+        ):
             continue
         key = (title, tuple(words))
         entity = entities.setdefault(key, _Entity(title, tuple(words), forms=Counter()))
         entity.count += 1
         assert entity.forms is not None
         entity.forms[match.group(0)] += 1
+        # The subject of a speech verb beside a quote speaks: a character, however
+        # seldom the story names it otherwise.
+        entity.speaks += beside.speaks(match.start(), match.end())
+        entity.mid += not sentence_start
         after = text[match.end() : match.end() + 40]
         before = text[max(0, match.start() - 30) : match.start()]
         if _SPEECH_NEAR.match(after) or re.search(r"\b(said|cried|asked|replied)\s+$", before):
@@ -100,6 +133,7 @@ def find_characters(book: Book, segments: tuple[Segment, ...]) -> tuple[Characte
         # Called by name: "Watson, sit down", "Well, Watson?" — only people are.
         if re.match(r"[,?!]", after) and re.search(r"(?:[\"“‘]|, |[Dd]ear )$", before):
             entity.person += 1
+            entity.voc += 1
         if _PLACE_PREP.search(before) and not sentence_start:
             entity.place += 1
         # Any personal pronoun nearby says "person"; which one says little about gender.
@@ -108,7 +142,9 @@ def find_characters(book: Book, segments: tuple[Segment, ...]) -> tuple[Characte
         he, she = pronoun_votes(text, match.end(), match.start())
         entity.male += he
         entity.female += she
-    found = tuple(_merge(entities, lower_counts, pronoun_base(text)))
+    prominent = max(3, PROMINENT_PER_WORD * text.count(" "))
+    families = set(re.findall(r"\bthe\s+([A-Z][a-z]+s)\b", text))
+    found = tuple(_merge(entities, pronoun_base(text), prominent, families))
     mentions = find_mentions(text, found)
     genders = guess_genders(text, found, mentions)
     characters = [replace(c, gender=g) for c, g in zip(found, genders, strict=True)]
@@ -121,6 +157,10 @@ def find_characters(book: Book, segments: tuple[Segment, ...]) -> tuple[Characte
             c = characters[who]
             characters[who] = replace(c, aliases=(*c.aliases, NARRATOR, "I"))
     roles = _roles(text, {c.name for c in characters})
+    # "the Crofts", "the Miss Steeles": a family, not a character.
+    words = {w for c in characters for n in (c.name, *c.aliases) for w in n.split()}
+    roles = [r for r in roles if not (r.name.endswith("s") and r.name.split()[-1][:-1] in words)]
+    roles += common_roles(beside, {r.name.lower() for r in roles})
     # "Gryphon" found as a name and "the Gryphon" as a role are one character, the role.
     by_name = {c.name: c for c in characters}
     for k, role in enumerate(roles):
@@ -217,7 +257,10 @@ def _gender_of(entity: _Entity, extra: Iterable[_Entity], base: float) -> Gender
 
 
 def _merge(
-    entities: dict[tuple[str, tuple[str, ...]], _Entity], lower: Counter[str], base: float
+    entities: dict[tuple[str, tuple[str, ...]], _Entity],
+    base: float,
+    prominent: float,
+    families: set[str],
 ) -> list[Character]:
     """Group name forms into characters: full names absorb their first names, and
     titled surnames join the one full name of matching gender that carries them."""
@@ -271,17 +314,46 @@ def _merge(
         person = sum(e.person for e in grp)
         pronouns = sum(e.pronouns for e in grp)
         place = sum(e.place for e in grp)
-        if total < 3 or not (
-            person >= 2
-            or name_hint(grp[0].words[0])
-            or (pronouns >= total * 0.6 and place * 3 <= total)
-        ):
-            continue
+        speaks = sum(e.speaks for e in grp)
+        mid = sum(e.mid for e in grp)
+        voc = sum(e.voc for e in grp)
+        titled = any(e.title for e in grp)
         # "the Churchills", "Jews": a plural of a name or a people is not a character.
         last = grp[0].words[-1]
-        if len(grp[0].words) == 1 and (
-            (last.endswith("s") and (last[:-1] in entities_words or last[:-2] in entities_words))
-            or last.endswith(("ish", "ese", "ian", "ans"))
+        # ... unless a singular title or a speech verb makes it one person ("Mrs.
+        # Braddocks", "Braddocks said") and the text never says "the Braddocks".
+        one = (speaks or any(e.title in _SINGULAR for e in grp)) and last not in families
+        if (
+            len(grp[0].words) == 1
+            and not one
+            and (
+                (
+                    last.endswith("s")
+                    and (last[:-1] in entities_words or last[:-2] in entities_words)
+                )
+                or last.endswith(("ish", "ese", "ian", "ans"))
+            )
+        ):
+            continue
+        if not titled and len(grp[0].words) == 1 and last in NEVER_ALONE:
+            continue  # "Hullo", "Kami", "Boss"
+        # One word, capitalised only because a sentence starts with it, no "he" after.
+        positional = not (mid or titled or len(grp[0].words) > 1 or name_hint(last))
+        if not speaks and positional and pronouns * 2 < total:
+            continue
+        # Who speaks beside a quote, or is spoken to by name, takes part in the story;
+        # anyone else must be named often and look like a person.
+        if not (
+            speaks
+            or voc >= 2
+            or (
+                total >= prominent
+                and (
+                    person >= 2
+                    or name_hint(grp[0].words[0])
+                    or (pronouns >= total * 0.6 and place * 3 <= total)
+                )
+            )
         ):
             continue
         best = max(grp, key=lambda e: (e.count + 3 * len(e.words), len(e.words)))
@@ -290,6 +362,9 @@ def _merge(
         characters.append((total, Character(name, tuple(aliases), _gender_of(best, grp, base))))
     characters.sort(key=lambda pair: -pair[0])
     return [c for _, c in characters]
+
+
+_SINGULAR = frozenset({"Mr", "Mrs", "Ms", "Dr", "Sir", "Lady", "Madame", "Monsieur"})
 
 
 def _display(e: _Entity) -> str:
