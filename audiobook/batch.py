@@ -71,11 +71,18 @@ def group_pages(paths: Sequence[Path]) -> list[Story]:
     """Chapter pages of one archive story (same archive and story id) as one story, in
     the place of its first page; every other file stays a story of its own."""
     keys: dict[Path, tuple[str, str]] = {}
+    parts: set[tuple[str, str, int]] = set()
+    repeats: set[Path] = set()
     for path in dict.fromkeys(paths):
         if path.suffix.lower() in HTML_SUFFIXES:
             page = archive_page(path)
             if page is not None and page.info.story_id and page.info.part is not None:
-                keys[path] = (page.info.archive, page.info.story_id)
+                key = (page.info.archive, page.info.story_id)
+                if (*key, page.info.part) in parts:
+                    repeats.add(path)  # the same chapter saved twice ("ch2 (1).html")
+                    continue
+                parts.add((*key, page.info.part))
+                keys[path] = key
     groups: dict[tuple[str, str], list[Path]] = {}
     for path, key in keys.items():
         groups.setdefault(key, []).append(path)
@@ -83,6 +90,8 @@ def group_pages(paths: Sequence[Path]) -> list[Story]:
     placed: set[tuple[str, str]] = set()
     for path in paths:
         found = keys.get(path)
+        if path in repeats:
+            continue
         if found is None or len(groups[found]) < 2:
             out.append(path)
         elif found not in placed:

@@ -276,3 +276,31 @@ def test_ao3_chapter_by_chapter_pages_make_one_book(tmp_path):
     said = spoken(data, text)
     assert said.count("Dawn came up the river valley like smoke") == 1
     assert "Behind them the river moved again" in said
+
+
+def test_the_m4b_comment_carries_the_tags_too(tmp_path):
+    from mutagen.mp4 import MP4
+
+    entry = MANIFEST["fff"]
+    out = tmp_path / "out"
+    result = run("generate", str(DATA / entry["file"]), "-o", str(out), "--engine", "fake",
+                 "--cache", str(tmp_path / "cache"), "--format", "m4b")
+    assert result.exit_code == 0, result.output
+    tags = MP4(out / f"{entry['title']}.m4b").tags
+    assert tags is not None
+    comment = tags["\xa9cmt"][0]
+    assert comment.startswith(entry["summary"] + "\n\n")
+    assert f"Rating: {entry['rating']}" in comment and "Characters: Raiden T., Hana O." in comment
+    chapters = MP4(out / f"{entry['title']}.m4b").chapters
+    assert [c.title for c in chapters] == CHAPTERS["fff"]
+
+
+def test_a_chapter_saved_twice_is_read_once(tmp_path):
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for file in MANIFEST["ffn"]["files"]:
+        shutil.copy(DATA / file, folder / Path(file).name)
+    shutil.copy(DATA / "ffn" / "ch2.html", folder / "ch2 (1).html")
+    data, text = script_of(folder)
+    assert [c["title"] for c in data["chapters"]] == CHAPTERS["ffn"]
+    assert spoken(data, text).count("The wounded men arrived after dark") == 1
