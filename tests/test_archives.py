@@ -304,3 +304,34 @@ def test_a_chapter_saved_twice_is_read_once(tmp_path):
     data, text = script_of(folder)
     assert [c["title"] for c in data["chapters"]] == CHAPTERS["ffn"]
     assert spoken(data, text).count("The wounded men arrived after dark") == 1
+
+
+def test_generate_makes_the_work_and_nothing_else(fixture, tmp_path):
+    name, entry, path = fixture
+    out = tmp_path / "out"
+    result = run("generate", str(path), "-o", str(out), "--engine", "fake",
+                 "--cache", str(tmp_path / "cache"))
+    assert result.exit_code == 0, result.output
+    mp3 = out / f"{entry['title']}.mp3"
+    tags = ID3(mp3)
+    assert (str(tags["TIT2"]), str(tags["TPE1"])) == (entry["title"], entry["author"])
+    chapters = sorted(tags.getall("CHAP"), key=lambda c: c.start_time)
+    assert [c.sub_frames["TIT2"].text[0] for c in chapters] == CHAPTERS[name]
+    cues = vtt_cues(mp3.with_suffix(".vtt"))
+    said = "\n".join(cue[3] for cue in cues)
+    assert [p for p in entry["chrome"] if re.search(rf"(?<!\w){re.escape(p)}(?!\w)", said)] == []
+    # The tagged characters who speak are heard under their cast names.
+    data, _ = script_of(path)
+    speaking = {c["name"] for c in data["characters"]
+                if c["origin"] == "archive tags" and c["lines"]}
+    assert speaking and speaking <= {cue[2] for cue in cues}
+
+
+def test_cast_lists_every_tagged_character_from_the_tags(fixture):
+    _, entry, path = fixture
+    result = run("cast", str(path), "--engine", "fake")
+    assert result.exit_code == 0, result.output
+    for tag in entry["characters"]:
+        short = tag_names(tag)[0]
+        line = next(ln for ln in result.stdout.splitlines() if short in ln.split(":")[0])
+        assert line.endswith("from archive tags"), line
