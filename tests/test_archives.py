@@ -335,3 +335,30 @@ def test_cast_lists_every_tagged_character_from_the_tags(fixture):
         short = tag_names(tag)[0]
         line = next(ln for ln in result.stdout.splitlines() if short in ln.split(":")[0])
         assert line.endswith("from archive tags"), line
+
+
+def test_fanficfares_contents_and_log_pages_are_not_read(tmp_path):
+    """FanFicFare can add a contents page and an update log; neither is story."""
+    folder = tmp_path / "fff"
+    shutil.copytree(DATA / "fff_epub", folder)
+    pages = {
+        "toc_page": ("fff_tocpage", "<h3>Table of Contents</h3><p><a href='file0001.xhtml'>"
+                     "1. Embers</a></p>"),
+        "log_page": ("fff_logpage", "<h3>Update Log</h3><p>Chapters: 3 Words: 235</p>"),
+    }
+    opf = (folder / "content.opf").read_text(encoding="utf-8")
+    for name, (cls, body) in pages.items():
+        (folder / "OEBPS" / f"{name}.xhtml").write_text(
+            '<?xml version="1.0" encoding="UTF-8"?><html xmlns="http://www.w3.org/1999/xhtml">'
+            f'<head><title>{name}</title></head><body class="{cls}">{body}</body></html>',
+            encoding="utf-8")
+        opf = opf.replace(
+            '<item href="OEBPS/file0001.xhtml"',
+            f'<item href="OEBPS/{name}.xhtml" id="{name}" media-type="application/xhtml+xml"/>'
+            '<item href="OEBPS/file0001.xhtml"')
+        opf = opf.replace('<itemref idref="file0001"',
+                          f'<itemref idref="{name}" linear="yes"/><itemref idref="file0001"')
+    (folder / "content.opf").write_text(opf, encoding="utf-8")
+    data, text = script_of(zip_epub(folder, tmp_path / "fff.epub"))
+    assert [c["title"] for c in data["chapters"]] == CHAPTERS["fff"]
+    assert "Update Log" not in text and "Table of Contents" not in text

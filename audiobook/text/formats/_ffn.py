@@ -168,6 +168,8 @@ def fanficfare(root: Element) -> WorkPage | None:
     if "fff_titlepage" in classes(body):
         heading = find(body, "h3")
         return _title_page(root, body, heading if heading is not None else body)
+    if any(c.startswith("fff_") and c != "fff_chapter" for c in classes(body)):
+        return WorkPage(WorkInfo(FANFICFARE))  # its contents, log or information page
     if "fff_chapter" in classes(body):
         heading = find(body, cls=("fff_chapter_title",))
         rest = [el for el in body if el is not heading and isinstance(el.tag, str)]
