@@ -362,3 +362,24 @@ def test_fanficfares_contents_and_log_pages_are_not_read(tmp_path):
     data, text = script_of(zip_epub(folder, tmp_path / "fff.epub"))
     assert [c["title"] for c in data["chapters"]] == CHAPTERS["fff"]
     assert "Update Log" not in text and "Table of Contents" not in text
+
+
+@pytest.mark.parametrize(
+    ("page", "message"),
+    [
+        ('<html><head><title>Work | Archive</title></head><body><div class="works-show">'
+         '<p class="caution">This work could have adult content. If you continue, you have '
+         'agreed that you are willing to see such content.</p><ul class="actions"><li>'
+         '<a href="/works/1?view_adult=true">Proceed</a></li></ul></div></body></html>',
+         "adult content warning, not the work: choose 'Proceed'"),
+        ('<html><head><title>Just a moment...</title></head><body><h1>www.example.net</h1>'
+         '<p>Verify you are human by completing the action below.</p></body></html>',
+         "browser check page, not the story"),
+    ],
+)
+def test_a_page_saved_before_the_story_showed_is_refused_in_one_line(tmp_path, page, message):
+    saved = tmp_path / "saved.html"
+    saved.write_text(page, encoding="utf-8")
+    result = run("script", str(saved))
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1 and message in result.stderr

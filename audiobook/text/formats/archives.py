@@ -41,6 +41,23 @@ def recognise(root: Element, *, whole: bool = True) -> WorkPage | None:
     return None
 
 
+def not_the_story(root: Element) -> str | None:
+    """Why a saved page holds no story though it comes from an archive: the adult
+    content warning before a work, or a site's browser check; None for any other page."""
+    links = [str(a.get("href") or "") for a in root.iter("a")]
+    caution = any("caution" in str(p.get("class") or "").split() for p in root.iter("p"))
+    if caution and any("view_adult=true" in href for href in links):
+        return ("is the archive's adult content warning, not the work: choose "
+                "'Proceed' on the page, then save it again")
+    title = " ".join(root.findtext(".//title", default="").split()).lower()
+    if title in ("just a moment...", "just a moment…", "attention required!") or (
+        root.find(".//*[@id='challenge-form']") is not None
+    ):
+        return ("is the site's browser check page, not the story: wait for the story "
+                "to show in the browser, then save it again")
+    return None
+
+
 def _copy(el: Element) -> Element:
     out = copy.deepcopy(el)
     out.tail = None

@@ -172,6 +172,9 @@ def read_html(
     page = archives.recognise(root)
     if page is not None:
         return read_pages([page], path, encoding)
+    refusal = archives.not_the_story(root)
+    if refusal is not None:
+        raise InputError(f"{path or 'The input'} {refusal}.")
     return read_tree(root, path, encoding, format=format, title=title, author=author,
                      summary=summary)
 
