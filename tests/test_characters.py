@@ -297,3 +297,112 @@ def test_an_unnamed_speaker_known_by_a_common_noun() -> None:
     )
     found = characters(text)
     assert "the barman" in found and "Hall" in found
+
+
+def test_a_name_wrapped_after_its_title_and_a_particle_after_a_title() -> None:
+    text = (
+        '"No," broke in Mr. Beachfield\nDavis. Mr. Beachfield Davis sat, and he smiled.\n\n'
+        '"Yes," said Mrs. van der Luyden. "Well," said Mr. van der Luyden, and he bowed.\n\n'
+        "Monsieur de St. Eustache waved, and he left."
+    )
+    found = characters(text)
+    assert "Mr. Beachfield Davis" in found and "Beachfield" not in found
+    assert found["Mrs. van der Luyden"].gender is Gender.FEMALE
+    assert found["Mr. van der Luyden"].gender is Gender.MALE
+    assert not any(name.endswith("St") for name in found)  # an abbreviation
+
+
+def test_a_known_first_name_or_his_pronouns_keep_a_man_out_of_mrs_x() -> None:
+    text = (
+        '"Come," said Mrs. John Dashwood. "Go," said John Dashwood, and he went.\n\n'
+        '"Hm," said Mrs. Robert Ferrars. "So," said Mr. Robert Ferrars. "Ha," said Robert.\n\n'
+        '"Dance!" Mrs. Braddocks put in. "Of course," Braddocks said, and he laughed. '
+        '"Yes," said Mrs. Braddocks, and she smiled. "No," said Braddocks; he sat.'
+    )
+    found = characters(text)
+    assert "John Dashwood" not in found["Mrs. John Dashwood"].aliases
+    robert = next(c for c in found.values() if "Mr. Robert Ferrars" in (c.name, *c.aliases))
+    assert "Robert" in (robert.name, *robert.aliases)
+    assert "Braddocks" in found and "Braddocks" not in found["Mrs. Braddocks"].aliases
+
+
+def test_father_and_son_named_together_are_two_people() -> None:
+    text = (
+        'George Emerson came in. "Hullo," said George. Mr. Emerson and George sat down. '
+        '"Sit," said Mr. Emerson. Mr. Emerson looked at George, and George laughed.'
+    )
+    found = characters(text)
+    george = next(c for c in found.values() if "George Emerson" in (c.name, *c.aliases))
+    assert "Mr. Emerson" not in (george.name, *george.aliases)
+    assert "Mr. Emerson" in found
+    # Named apart, the titled surname is the full name's.
+    text = (
+        'George Emerson came in. "Hullo," said George. George sat down. '
+        '"Sit," said Mr. Emerson. Mr. Emerson looked up.'
+    )
+    george = next(c for c in characters(text).values() if c.name.startswith("George"))
+    assert "Mr. Emerson" in george.aliases
+
+
+def test_a_married_and_an_unmarried_title_are_two_women() -> None:
+    text = (
+        '"Oui," said Mlle de Cominges. Mlle de Cominges smiled, and she sat. '
+        '"Non," said Madame de Cominges, and she frowned.'
+    )
+    found = characters(text)
+    assert "Madame de Cominges" not in found["Mlle de Cominges"].aliases
+
+
+def test_unnamed_speakers_at_a_paragraph_start_before_a_quote_and_by_ordinal() -> None:
+    text = (
+        '"Hello!"\n\nThe drummer shouted: "Great!"\n\n"Fine," the drummer chanted.\n\n'
+        'The maid said at once: "She is out." "Out?" said Denham. "Yes," said the maid.\n\n'
+        '"Stop!" said the officer. "Why?" Berry asked. "The law," said the officer.\n\n'
+        '"Halt!" said the first policeman. "Now!" cried the first policeman. '
+        '"Here," said the policeman. "There," said the policeman.'
+    )
+    found = characters(text)
+    assert {"the drummer", "the maid", "the officer"} <= set(found)
+    assert "the first policeman" in found and "the policeman" in found
+
+
+def test_a_name_that_opens_the_narration_of_quoted_paragraphs_speaks() -> None:
+    text = (
+        "Archer sat in the garden. Archer waited, and he read.\n\n"
+        'Miss Blenker looked at him with surprise. "Madame Olenska has gone."\n\n'
+        '"Gone?" said Archer.\n\n'
+        'Miss Blenker took the parasol. "Oh, yes. Yesterday."'
+    )
+    assert "Miss Blenker" in characters(text)
+
+
+def test_a_rarer_speech_verb_makes_a_speaker() -> None:
+    text = (
+        "Archer sat down. Archer waited, and he read.\n\n"
+        '"Perhaps," young Thorley hazarded, "she is unhappy."'
+    )
+    assert "Thorley" in characters(text)
+
+
+def test_ranks_and_common_nouns_of_any_setting_are_not_characters() -> None:
+    text = (
+        "The Jounin stood at the gate. Naruto ran to the Jounin, and a Jounin waved. "
+        "Every Hokage had walked here; the Hokage was old. Hokage Tsunade sighed. "
+        "Two Aurors came in. Auror said nothing. Naruto grinned, and he ran.\n\n"
+        '"Late again," said Naruto. "Always," said Tsunade, and she laughed.\n\n'
+        '"Move," Zabuza said. Zabuza waited, and he moved. Naruto waved.'
+    )
+    found = characters(text)
+    assert not {"Jounin", "Hokage", "Auror", "Aurors", "Hokage Tsunade"} & set(found)
+    assert {"Naruto", "Tsunade", "Zabuza"} <= set(found)
+
+
+def test_a_family_name_is_no_rank_and_a_speaker_never_written_with_an_article_stays() -> None:
+    text = (
+        "The Bennets came. Mr. Bennet read, and he sighed. Mr. Bennet smiled.\n\n"
+        '"Well," said Bennet. The two Aurors left.\n\n'
+        '"Hold," said Auror. "Now," Auror said, and he went.'
+    )
+    found = characters(text)
+    assert any("Bennet" in (c.name, *c.aliases) for c in found.values())
+    assert "Auror" in found  # only the plural after an article, and it speaks

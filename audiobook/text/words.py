@@ -80,10 +80,11 @@ SPEECH_VERBS = frozenset(
     commented point pointed warn warned write wrote read echo echoed venture ventured
     correct corrected counter countered chime chimed put shouting crying calling exclaiming
     whispering murmuring muttering remarking answering replying asking observing
-    interrupting demanding inquiring declaring screaming""".split()
+    interrupting demanding inquiring declaring screaming assured ejaculated faltered
+    questioned queried moaned hazarded asserted interjected implored stated quavered
+    commanded confided complained entreated blurted conceded proclaimed wailed chanted
+    sang crooned""".split()
 )
-
-
 
 
 FEMALE_PRONOUNS = frozenset({"she", "her", "hers", "herself"})
@@ -110,7 +111,7 @@ NOT_NAMES = frozenset(
     With Without From By Into About Over Under Perhaps Maybe Only All Some Any Each Every
     Both Neither Either Such Very Much Many Most More Less Ah Alas Dear Indeed Certainly
     Really Of Course Nonetheless However Meanwhile Besides Otherwise Instead Suddenly
-    Sensei Kun Chan Sama San Hokage Ninja""".split()
+    Sensei Kun Chan Sama San""".split()
 )
 
 
