@@ -243,6 +243,9 @@ class Segment:
     paragraph: int = 0
     speaker: str | None = None
     reason: str | None = None
+    confidence: float | None = None
+    """For dialogue and thought: how likely ``speaker`` is right, calibrated (of the
+    quotes given about p, about p are right); None for other segments."""
 
 
 @dataclass(frozen=True)
