@@ -103,6 +103,9 @@ MAX_CLIP_CHARS = 1000
 CLIP_TIMEOUT_S = 60.0
 """Longest one clip may take in the engine before it is retried."""
 
+DEFAULT_DOUBT: float = 0.5
+"""Placeholder until measured."""
+
 
 def default_cache_dir() -> Path:
     """Where the platform keeps caches: ``~/.cache/audiobook/clips`` (or under
@@ -141,6 +144,12 @@ class Config:
     """The book's file: "mp3" (ID3 chapters) or "m4b" (AAC in MP4, for audiobook players)."""
     split: str = "none"
     """"chapters" writes a folder with one MP3 per chapter and a playlist instead."""
+    doubt: float | None = None
+    """Quotes less sure than this are read in a shared voice of their best guess's
+    gender, not the character's own; 0 reads every quote in its best guess's voice;
+    None is the default the attribution benchmark chose (``DEFAULT_DOUBT``)."""
+    fixes: tuple[Path, ...] = ()
+    """Fixes files (``audiobook review``, edited), applied in order; later fixes win."""
     pauses: Pauses = field(default_factory=Pauses)
     audio: AudioSettings = field(default_factory=AudioSettings)
 

@@ -32,6 +32,10 @@ class CastError(AudiobookError):
     """A cast file is malformed."""
 
 
+class FixesError(AudiobookError):
+    """A fixes file cannot be read at all (not TOML, not a table of quotes)."""
+
+
 class LexiconError(AudiobookError):
     """A pronunciation lexicon is malformed."""
 

@@ -18,7 +18,8 @@ from pathlib import Path
 from audiobook.audio.assemble import BookAudio, assemble
 from audiobook.audio.engines import catalog
 from audiobook.audio.synthesize import Synthesizer
-from audiobook.casting.cast import CastFile, load_cast_file, make_cast
+from audiobook.casting.cast import CastFile, add_to_cast, load_cast_file, make_cast
+from audiobook.casting.fixes import apply_fixes, load_fixes
 from audiobook.casting.lexicon import Lexicon, default_lexicon_path, load_lexicon
 from audiobook.casting.plan import plan, spoken_text
 from audiobook.casting.voices import load_profiles, resolve
@@ -40,12 +41,15 @@ from audiobook.output.m4b import export_m4b
 from audiobook.output.mp3 import export
 from audiobook.text.attribute import attribute
 from audiobook.text.characters import find_characters
+from audiobook.text.ids import with_ids
 from audiobook.text.read import Story, read, story_label
-
-__all__ = ["Story", "story_label"]  # the CLI names stories through the pipeline
 from audiobook.text.segment import segment
 from audiobook.text.structure import structure
 from audiobook.text.tagged import with_tags
+
+__all__ = ["Story", "story_label"]  # the CLI names stories through the pipeline
+
+DEFAULT_DOUBT = 0.0  # placeholder until the confidence model lands in config
 
 UNKNOWN_AUTHOR = "Unknown author"
 """The artist tag when the story names no author, so players still group it sensibly."""
@@ -66,6 +70,8 @@ class Result:
     """Clips the engine spoke in this run (the rest came from the cache)."""
     encoded: int = 0
     """Chapters encoded in this run (the rest came from the cache)."""
+    warnings: tuple[str, ...] = ()
+    """Fixes that could not be applied, one line each."""
 
 
 def build_script(
@@ -86,7 +92,8 @@ def build_script(
         characters = find_characters(book, segments)
         if book.work is not None and book.work.characters:
             characters = with_tags(book.document.text, characters, book.work.characters)
-    return Script(book, attribute(book, segments, characters), characters)
+    attributed = with_ids(book.document.text, attribute(book, segments, characters))
+    return Script(book, attributed, characters)
 
 
 def engine_spec(config: Config) -> EngineSpec:
@@ -112,6 +119,10 @@ class Prepared:
     profiles: dict[str, VoiceProfile]
     pauses: Pauses
     lexicon_paths: tuple[Path, ...] = ()
+    doubt: float = 0.0
+    """Quotes less sure than this are read in a shared voice (``plan.segment_voice``)."""
+    warnings: tuple[str, ...] = ()
+    """One line for each fix that could not be applied."""
 
     @functools.cached_property
     def lexicon(self) -> Lexicon:
@@ -122,10 +133,14 @@ class Prepared:
 
 def prepare(path: Story, config: Config) -> Prepared:
     """What ``generate`` speaks for one story: the engine's voices first (a profile
-    naming a missing voice fails before any text work), then the cast file, read once,
-    then the text stages, the cast, the pauses and the lexicon."""
+    naming a missing voice fails before any text work), then the cast and fixes files,
+    read once, then the text stages, the cast, the fixes, the pauses and the lexicon.
+
+    Voices are cast before the fixes apply, so a fix moves no other character's voice;
+    a name a fix adds takes the next free voice."""
     profiles, _ = voices(config)
     cast_file = load_cast_file(config.cast_file) if config.cast_file else None
+    fixes = [load_fixes(p) for p in config.fixes]
     script = build_script(
         path,
         encoding=config.encoding,
@@ -134,13 +149,26 @@ def prepare(path: Story, config: Config) -> Prepared:
         read_notes=config.read_notes,
         cast_file=cast_file,
     )
+    cast = make_cast(script, profiles, cast_file, config.narrator)
+    warnings: tuple[str, ...] = ()
+    if fixes:
+        fixed = apply_fixes(script, fixes)
+        script, warnings = fixed.script, fixed.warnings
+        cast = add_to_cast(cast, fixed.added, profiles)
     return Prepared(
         script,
-        make_cast(script, profiles, cast_file, config.narrator),
+        cast,
         profiles,
         cast_file.apply_pauses(config.pauses) if cast_file else config.pauses,
         tuple(lexicon_paths(config)),
+        doubt_of(config),
+        warnings,
     )
+
+
+def doubt_of(config: Config) -> float:
+    """The doubt threshold: the user's, else the default the benchmark chose."""
+    return DEFAULT_DOUBT if config.doubt is None else config.doubt
 
 
 def source_text(path: Story, config: Config) -> str:
@@ -225,7 +253,7 @@ def generate(
     prepared = prepare(path, config)
     script, cast = prepared.script, prepared.cast
     config = replace(config, pauses=prepared.pauses)
-    utterances = plan(script, cast, config.pauses, prepared.lexicon)
+    utterances = plan(script, cast, config.pauses, prepared.lexicon, prepared.doubt)
     utterances = select_chapters(utterances, config.chapters, len(script.book.chapters))
     mp3, vtt = output_paths(script, config.out_dir, taken)
     if config.chapters is not None:
@@ -249,6 +277,7 @@ def generate(
         clips=len(utterances),
         synthesized=source.stats.misses,
         encoded=audio.encoded,
+        warnings=prepared.warnings,
     )
 
 

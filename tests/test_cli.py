@@ -81,7 +81,8 @@ def test_script_json_shape_and_matter(tmp_path):
     assert all(c["origin"] == "text" for c in data["characters"])
     text = SEED0.read_text(encoding="utf-8")
     for seg in data["segments"]:
-        assert list(seg) == ["kind", "start", "end", "speaker", "voice"]
+        extra = ["id", "confidence"] if seg["kind"] in ("dialogue", "thought") else []
+        assert list(seg) == ["kind", "start", "end", "speaker", "voice", *extra]
     kinds = {text[s["start"]:s["end"]]: s["kind"] for s in data["segments"]}
     assert kinds["Why?"] == "dialogue"
     assert kinds["Review?"] == "back_matter"
@@ -211,7 +212,7 @@ def test_profile_with_a_voice_the_engine_lacks_names_the_file(tmp_path):
 def test_every_command_has_help_and_a_readme_section():
     readme = (SEEDS.parent / "README.md").read_text(encoding="utf-8")
     names = [c.name or c.callback.__name__ for c in app.registered_commands]
-    assert sorted(names) == ["cast", "generate", "preview", "script", "voices"]
+    assert sorted(names) == ["cast", "generate", "preview", "review", "script", "voices"]
     for name in names:
         result = run(name, "--help")
         assert result.exit_code == 0

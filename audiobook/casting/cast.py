@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
@@ -152,7 +152,27 @@ def make_cast(
             profile = _shared(minor, character.gender) or narrator
         chosen[character.name] = profile
     unknown = _shared(minor, Gender.UNKNOWN) or narrator
-    return Cast(narrator=narrator, speakers=tuple(chosen.items()), unknown=unknown)
+    shared = tuple((g.value, _shared(minor, g) or unknown) for g in Gender)
+    return Cast(narrator=narrator, speakers=tuple(chosen.items()), unknown=unknown,
+                shared=shared)
+
+
+def add_to_cast(cast: Cast, added: Sequence[Character],
+                profiles: Mapping[str, VoiceProfile]) -> Cast:
+    """The cast with a voice for each character a fix named first: the next character
+    voice no one has, else the unknown speaker's; no one else's voice moves."""
+    if not added:
+        return cast
+    used = {p.name for _, p in cast.speakers} | {cast.narrator.name}
+    free = sorted(
+        (p for p in profiles.values() if p.role == "character" and p.name not in used),
+        key=lambda p: (AGE_ORDER.get(p.age, 9), p.name),
+    )
+    speakers = list(cast.speakers)
+    for character in added:
+        profile = free.pop(0) if free else cast.unknown or cast.narrator
+        speakers.append((character.name, profile))
+    return replace(cast, speakers=tuple(speakers))
 
 
 def _shared(minor: list[VoiceProfile], gender: Gender) -> VoiceProfile | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from audiobook.casting.lexicon import Lexicon
 from audiobook.config import MAX_CLIP_CHARS, Pauses
 from audiobook.models import (
+    QUOTE_KINDS,
     SPOKEN_KINDS,
     Book,
     Cast,
@@ -125,9 +126,13 @@ def _pause(prev: _Place | None, cur: _Place, pauses: Pauses) -> int:
 
 
 def plan(
-    script: Script, cast: Cast, pauses: Pauses, lexicon: Lexicon | None = None
+    script: Script, cast: Cast, pauses: Pauses, lexicon: Lexicon | None = None,
+    doubt: float = 0.0,
 ) -> tuple[Utterance, ...]:
+    """The utterances to say, in order: the opening, the summary, then each spoken
+    segment's sentences in its voice (``doubt``: see ``segment_voice``)."""
     book = script.book
+    genders = genders_of(script)
     text = book.document.text
     out: list[Utterance] = []
     prev: _Place | None = None
@@ -157,7 +162,7 @@ def plan(
     for index, seg in enumerate(script.segments):
         if seg.kind not in SPOKEN_KINDS:
             continue
-        profile = _voice(seg, cast)
+        profile = segment_voice(seg, cast, genders, doubt)
         speaker = seg.speaker if seg.kind in (Kind.DIALOGUE, Kind.THOUGHT) else None
         place = _Place(seg.chapter, seg.scene, seg.paragraph, index,
                        seg.kind is Kind.HEADING, profile)
@@ -195,7 +200,21 @@ def _announceable(title: str) -> bool:
     return any(len(word) >= 2 and word.isalpha() for word in re.findall(r"[^\W_]+", title))
 
 
-def _voice(seg: Segment, cast: Cast) -> VoiceProfile:
-    if seg.kind in (Kind.DIALOGUE, Kind.THOUGHT):
-        return cast.profile_for(seg.speaker)
-    return cast.narrator
+def doubtful(seg: Segment, doubt: float) -> bool:
+    """Whether a quote is less sure than ``doubt`` (never, for ``doubt`` 0)."""
+    return seg.kind in QUOTE_KINDS and seg.confidence is not None and seg.confidence < doubt
+
+
+def genders_of(script: Script) -> dict[str, str]:
+    return {c.name: c.gender.value for c in script.characters}
+
+
+def segment_voice(seg: Segment, cast: Cast, genders: dict[str, str], doubt: float = 0.0
+                  ) -> VoiceProfile:
+    """The voice a segment is read in: the narrator's, the speaker's own, or, for a
+    doubtful quote, the shared voice of its best guess's gender."""
+    if seg.kind not in QUOTE_KINDS:
+        return cast.narrator
+    if doubtful(seg, doubt):
+        return cast.shared_for(genders.get(seg.speaker or "", "unknown"))
+    return cast.profile_for(seg.speaker)

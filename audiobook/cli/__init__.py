@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -16,13 +17,16 @@ from rich.markup import escape
 
 from audiobook import batch, pipeline
 from audiobook.casting.cast import line_counts, render_cast_file, write_text_atomic
-from audiobook.casting.plan import opening, spoken_text
+from audiobook.casting.plan import doubtful, genders_of, opening, segment_voice, spoken_text
+from audiobook.casting.review import render_review
 from audiobook.cli.options import (
     AuthorOpt,
     CastOpt,
+    DoubtOpt,
     DriverOpt,
     EncodingOpt,
     EngineOpt,
+    FixesOpt,
     LexiconOpt,
     NarratorOpt,
     NotesOpt,
@@ -56,6 +60,11 @@ def user_errors() -> Iterator[None]:
     except KeyboardInterrupt:
         err.print("audiobook: interrupted; finished clips are cached and the next run resumes")
         raise typer.Exit(130) from None
+
+
+def _warn(warnings: tuple[str, ...]) -> None:
+    for line in warnings:
+        err.print(f"audiobook: warning: {escape(line)}")
 
 
 def _config(**kwargs: Any) -> Config:
@@ -114,13 +123,15 @@ def generate(
         typer.Option("--true-peak", help="Highest true peak in dBTP (default -1.5).",
                      metavar="DBTP"),
     ] = None,
+    doubt: DoubtOpt = None,
+    fixes: FixesOpt = None,
 ) -> None:
     """Make one MP3 (with chapters and tags) and one .vtt transcript per story."""
     config = _config(
         out_dir=output, cast_file=cast, voices_dir=voices, jobs=jobs, title=title, author=author,
         cover=cover, encoding=encoding, read_notes=read_notes, cache_dir=cache, engine=engine,
         driver=driver, lexicons=tuple(lexicon) if lexicon else None, narrator=narrator,
-        format=format, split=split,
+        format=format, split=split, doubt=doubt, fixes=tuple(fixes) if fixes else None,
     )
     with user_errors():
         config = replace(config, audio=audio_settings(quality, loudness, true_peak))
@@ -130,6 +141,7 @@ def generate(
         if len(paths) == 1 and (paths == stories or isinstance(paths[0], tuple)):
             with progress_bars() as progress_for:
                 result = pipeline.generate(paths[0], config, progress=progress_for(paths[0]))
+            _warn(result.warnings)
             err.print(made_line(paths[0], result))
             return
         with progress_bars() as progress_for:
@@ -137,6 +149,7 @@ def generate(
     failed = [o for o in outcomes if o.result is None]
     for outcome in outcomes:
         if outcome.result is not None:
+            _warn(outcome.result.warnings)
             err.print(made_line(outcome.story, outcome.result))
         else:
             label = escape(pipeline.story_label(outcome.story))
@@ -173,21 +186,26 @@ def script(
     narrator: NarratorOpt = None,
     engine: EngineOpt = "pyttsx3",
     driver: DriverOpt = None,
+    doubt: DoubtOpt = None,
+    fixes: FixesOpt = None,
 ) -> None:
     """Show the segmented, attributed script, without synthesis."""
     config = _config(cast_file=cast, voices_dir=voices, encoding=encoding, title=title,
                      author=author, read_notes=read_notes, narrator=narrator, engine=engine,
-                     driver=driver, lexicons=tuple(lexicon) if lexicon else None)
+                     driver=driver, lexicons=tuple(lexicon) if lexicon else None,
+                     doubt=doubt, fixes=tuple(fixes) if fixes else None)
     with user_errors():
         if as_text:
             out.file.write(pipeline.source_text(batch.single_story(story), config))
             return
         prepared = pipeline.prepare(batch.single_story(story), config)
+        _warn(prepared.warnings)
         result, cast_, respell = prepared.script, prepared.cast, prepared.lexicon
         if as_json:
-            out.file.write(json.dumps(script_json(result, cast_), ensure_ascii=False,
-                                      indent=1) + "\n")
+            out.file.write(json.dumps(script_json(result, cast_, prepared.doubt),
+                                      ensure_ascii=False, indent=1) + "\n")
             return
+        genders = genders_of(result)
         book = result.book
         byline = f" by {escape(book.author)}" if book.author else ""
         out.print(f"[bold]{escape(book.title)}[/]{byline}")
@@ -211,10 +229,12 @@ def script(
             elif seg.kind in (Kind.FRONT_MATTER, Kind.BACK_MATTER):
                 out.print(f"[dim]  (skipped: {escape(seg.reason or seg.kind.value)}) {text}[/]")
             elif seg.kind in (Kind.DIALOGUE, Kind.THOUGHT):
-                who = seg.speaker or "unknown"
-                voice = cast_.profile_for(seg.speaker).name
+                who = escape(seg.speaker or "unknown")
+                voice = segment_voice(seg, cast_, genders, prepared.doubt).name
+                if doubtful(seg, prepared.doubt):
+                    who += f"? (doubtful, {seg.confidence:.2f})"
                 style = STYLES[seg.kind]
-                out.print(f"  [{style}]{seg.kind.value} {escape(who)} ({voice}):[/] {text}")
+                out.print(f"  [{style}]{seg.kind.value} {who} ({voice}):[/] {text}")
             else:
                 out.print(f"  [{STYLES[seg.kind]}]{text}[/]" if STYLES[seg.kind] else f"  {text}")
 
@@ -231,26 +251,68 @@ def cast_command(
     narrator: NarratorOpt = None,
     engine: EngineOpt = "pyttsx3",
     driver: DriverOpt = None,
+    doubt: DoubtOpt = None,
+    fixes: FixesOpt = None,
 ) -> None:
     """List the characters found, their gender, line counts and voices."""
     config = _config(cast_file=cast, voices_dir=voices, encoding=encoding, narrator=narrator,
-                     engine=engine, driver=driver)
+                     engine=engine, driver=driver, doubt=doubt,
+                     fixes=tuple(fixes) if fixes else None)
     with user_errors():
         prepared = pipeline.prepare(batch.single_story(story), config)
+        _warn(prepared.warnings)
         result, cast_ = prepared.script, prepared.cast
         counts = line_counts(result)
+        unsure = Counter(s.speaker for s in result.segments if doubtful(s, prepared.doubt))
         narrator_ = cast_.narrator
         out.print(f"narrator: {narrator_.name} ({escape(narrator_.voice)})")
         for c in sorted(result.characters, key=lambda c: (-counts[c.name], c.name)):
             aliases = f" (also {', '.join(c.aliases)})" if c.aliases else ""
             profile = cast_.profile_for(c.name)
+            lines = f"{counts[c.name]} lines"
+            if unsure[c.name]:
+                lines += f" ({unsure[c.name]} doubtful, read in a shared voice)"
             out.print(
-                f"{escape(c.name)}{escape(aliases)}: {c.gender.value}, {counts[c.name]} lines, "
+                f"{escape(c.name)}{escape(aliases)}: {c.gender.value}, {lines}, "
                 f"voice {profile.name} ({escape(profile.voice)}), from {c.origin}"
             )
         if write is not None:
             write_text_atomic(write, render_cast_file(result, cast_))
             err.print(f"wrote {escape(str(write))}")
+
+
+@app.command()
+def review(
+    story: StoryArg,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write the review file here.")
+    ] = None,
+    everything: Annotated[
+        bool, typer.Option("--all", help="Every quote in story order, not only doubtful ones.")
+    ] = False,
+    doubt: DoubtOpt = None,
+    fixes: FixesOpt = None,
+    cast: CastOpt = None,
+    voices: VoicesOpt = None,
+    encoding: EncodingOpt = None,
+    read_notes: NotesOpt = False,
+    engine: EngineOpt = "pyttsx3",
+    driver: DriverOpt = None,
+) -> None:
+    """Write the quotes to check (least sure first) as a TOML file to edit and pass
+    back with --fixes."""
+    config = _config(cast_file=cast, voices_dir=voices, encoding=encoding,
+                     read_notes=read_notes, engine=engine, driver=driver, doubt=doubt,
+                     fixes=tuple(fixes) if fixes else None)
+    with user_errors():
+        prepared = pipeline.prepare(batch.single_story(story), config)
+        _warn(prepared.warnings)
+        text = render_review(prepared.script, prepared.doubt, everything)
+        if output is None:
+            out.file.write(text)
+            return
+        write_text_atomic(output, text)
+        err.print(f"wrote {escape(str(output))}")
 
 
 @app.command(name="voices")

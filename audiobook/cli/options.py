@@ -70,3 +70,17 @@ DriverOpt = Annotated[
 StoryArg = Annotated[
     Path, typer.Argument(help="Story file, or a folder of one story's chapter pages.")
 ]
+
+
+DoubtOpt = Annotated[
+    float | None,
+    typer.Option("--doubt", min=0.0, max=1.0, metavar="P",
+                 help="Read quotes less sure than P in a shared voice (0: never; "
+                      "default: the benchmark's choice)."),
+]
+
+
+FixesOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--fixes", help="Fixes file from `audiobook review`, edited (repeatable)."),
+]

@@ -18,7 +18,8 @@ def made_line(story: pipeline.Story, result: pipeline.Result) -> str:
     minutes, seconds = divmod(round(result.seconds), 60)
     return (
         f"{escape(pipeline.story_label(story))}: wrote {escape(str(result.mp3))} "
-        f"({minutes}:{seconds:02d}, {result.chapters} chapters, {result.clips} clips) "
+        f"({minutes}:{seconds:02d}, {result.chapters} chapters, {result.clips} clips: "
+        f"{result.synthesized} made, {result.clips - result.synthesized} reused) "
         f"and {escape(str(result.vtt))}"
     )
 

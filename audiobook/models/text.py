@@ -246,6 +246,9 @@ class Segment:
     confidence: float | None = None
     """For dialogue and thought: how likely ``speaker`` is right, calibrated (of the
     quotes given about p, about p are right); None for other segments."""
+    id: str | None = None
+    """For dialogue and thought: a stable id ("3-5f2a9c" for chapter 3, "3-5f2a9c-2"
+    for the second quote of the same words there) that review and fixes files use."""
 
 
 @dataclass(frozen=True)

@@ -58,12 +58,22 @@ class Cast:
     narrator: VoiceProfile
     speakers: tuple[tuple[str, VoiceProfile], ...] = ()
     unknown: VoiceProfile | None = None
+    shared: tuple[tuple[str, VoiceProfile], ...] = ()
+    """The shared voice for each gender ("male", "female", "unknown"): what a doubtful
+    quote is read in instead of its best guess's own voice."""
 
     def profile_for(self, speaker: str | None) -> VoiceProfile:
         if speaker is not None:
             for name, profile in self.speakers:
                 if name == speaker:
                     return profile
+        return self.unknown or self.narrator
+
+    def shared_for(self, gender: str) -> VoiceProfile:
+        """The shared voice of a gender, else the unknown speaker's."""
+        for name, profile in self.shared:
+            if name == gender:
+                return profile
         return self.unknown or self.narrator
 
 

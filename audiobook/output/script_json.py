@@ -3,19 +3,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from audiobook.casting.cast import line_counts
-from audiobook.models import Cast, Kind, Script, WorkInfo
+from audiobook.casting.plan import genders_of, segment_voice
+from audiobook.models import QUOTE_KINDS, Cast, Kind, Script, Segment, WorkInfo
 
 
-def script_json(script: Script, cast: Cast) -> dict[str, Any]:
+def script_json(script: Script, cast: Cast, doubt: float = 0.0) -> dict[str, Any]:
     """The script in the documented JSON shape that other tools read.
 
-    Offsets are into the decoded source text (before line-end normalisation).
+    Offsets are into the decoded source text (before line-end normalisation). Each
+    dialogue and thought segment also has its ``id`` and ``confidence``; its ``voice``
+    is the one it is read in (a shared voice when it is less sure than ``doubt``).
     """
     doc = script.book.document
     counts = line_counts(script)
+    genders = genders_of(script)
     voiced = {Kind.NARRATION, Kind.HEADING, Kind.DIALOGUE, Kind.THOUGHT}
     return {
         "title": script.book.title,
@@ -41,23 +46,24 @@ def script_json(script: Script, cast: Cast) -> dict[str, Any]:
             }
             for ch in script.book.chapters
         ],
-        "segments": [
-            {
-                "kind": s.kind.value,
-                "start": doc.source_offset(s.start),
-                "end": doc.source_offset(s.end),
-                "speaker": s.speaker,
-                "voice": _segment_voice(s.kind, s.speaker, cast) if s.kind in voiced else None,
-            }
-            for s in script.segments
-        ],
+        "segments": [_segment(s, doc.source_offset, cast, genders, doubt, s.kind in voiced)
+                     for s in script.segments],
     }
 
 
-def _segment_voice(kind: Kind, speaker: str | None, cast: Cast) -> str:
-    if kind in (Kind.DIALOGUE, Kind.THOUGHT):
-        return cast.profile_for(speaker).name
-    return cast.narrator.name
+def _segment(s: Segment, offset: Callable[[int], int], cast: Cast, genders: dict[str, str],
+             doubt: float, voiced: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "kind": s.kind.value,
+        "start": offset(s.start),
+        "end": offset(s.end),
+        "speaker": s.speaker,
+        "voice": segment_voice(s, cast, genders, doubt).name if voiced else None,
+    }
+    if s.kind in QUOTE_KINDS:
+        out["id"] = s.id
+        out["confidence"] = None if s.confidence is None else round(s.confidence, 4)
+    return out
 
 
 def _work(work: WorkInfo | None) -> dict[str, Any] | None:
