@@ -220,3 +220,21 @@ def test_ids_need_no_offsets():
     ids = [s.id for s in with_ids(book.document.text, segments) if s.kind in QUOTE_KINDS]
     assert ids[1] == ids[0] + "-2"
     assert Character("A", (), Gender.UNKNOWN).origin == "text" and Kind.DIALOGUE in QUOTE_KINDS
+
+
+def test_a_fix_re_encodes_only_its_chapter(tmp_path):
+    from audiobook.config import Config
+    from audiobook.pipeline import generate
+
+    data = json_script(SEED0)
+    last = quotes(data)[-1]
+    fixes = write(tmp_path, "f.toml", f'[[quote]]\nid = "{last["id"]}"\nspeaker = "Naruto"\n')
+    config = Config(out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", engine="fake",
+                    jobs=2, doubt=0.0)
+    first = generate(SEED0, config)
+    assert first.chapters == 3 and first.encoded == 3
+    again = generate(SEED0, config)
+    assert (again.synthesized, again.encoded) == (0, 0)
+    fixed = generate(SEED0, replace(config, fixes=(fixes,)))
+    assert last["speaker"] != "Naruto"
+    assert (fixed.synthesized, fixed.encoded, fixed.warnings) == (1, 1, ())
