@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import tomllib
 from conftest import SEED0, SEEDS, run, vtt_cues
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from audiobook.casting.cast import make_cast
 from audiobook.casting.plan import plan, segment_voice
@@ -238,3 +240,26 @@ def test_a_fix_re_encodes_only_its_chapter(tmp_path):
     fixed = generate(SEED0, replace(config, fixes=(fixes,)))
     assert last["speaker"] != "Naruto"
     assert (fixed.synthesized, fixed.encoded, fixed.warnings) == (1, 1, ())
+
+
+_SCRIPT = build_script(SEED0)
+_IDS = [s.id for s in _SCRIPT.segments if s.id]
+
+
+@settings(max_examples=80, deadline=None)
+@given(fixes=st.lists(st.tuples(
+    st.one_of(st.sampled_from(_IDS), st.text(max_size=12)),
+    st.one_of(st.sampled_from(["(narrator)", "(unknown)", "Sasuke", "naruto"]),
+              st.text(max_size=80)),
+    st.one_of(st.none(), st.text(max_size=20))), max_size=6))
+def test_fixes_change_only_the_quotes_they_name(fixes):
+    from audiobook.casting.fixes import Fix, FixesFile, apply_fixes
+
+    file = FixesFile(Path("f.toml"), None, tuple(Fix(i, s, t, "f.toml") for i, s, t in fixes))
+    result = apply_fixes(_SCRIPT, [file])
+    named = {i for i, _, _ in fixes}
+    for before, after in zip(_SCRIPT.segments, result.script.segments, strict=True):
+        if before.id not in named:
+            assert after == before
+    assert result.applied + len(result.warnings) == len({i: 0 for i, _, _ in fixes})
+    assert all("\n" not in w for w in result.warnings)

@@ -125,13 +125,13 @@ def apply_fixes(script: Script, files: Sequence[FixesFile]) -> Fixed:
     for fix in chosen.values():
         k = by_id.get(fix.id)
         if k is None:
-            warnings.append(f"{fix.where}: no quote '{fix.id}' in '{script.book.title}' "
+            warnings.append(f"{fix.where}: no quote {_short(fix.id)!r} in '{script.book.title}' "
                             "(its chapter or words changed?); fix skipped")
             continue
         seg = segments[k]
         said = text[seg.start : seg.end]
         if fix.text is not None and words_key(fix.text) != words_key(said):
-            warnings.append(f"{fix.where}: quote '{fix.id}' now reads {_short(said)!r}, not "
+            warnings.append(f"{fix.where}: quote {fix.id!r} now reads {_short(said)!r}, not "
                             f"{_short(fix.text)!r}; fix skipped")
             continue
         if fix.speaker == NARRATOR_FIX:
