@@ -283,11 +283,13 @@ def test_seed_001_quotes() -> None:
         (T, "I have to get out of the hospital!"),
         (D, "Get me out of here,"),
         (D, "if Naruto were here this would never have happened. We need Naruto,"),
-        (D, "Wish you were here!"),
     ]
     narration = " ".join(doc.text[s.start : s.end] for s in segments if s.kind == N)
     for word in ("students' death", "Time's a-wastin'.", "Sakura's", "friend's", "team-mates"):
         assert word in narration
+    # "the words 'Wish you were here!' slowly burned": written on a photograph, so the
+    # narrator reads them.
+    assert "the words 'Wish you were here!' slowly burned" in narration
 
 
 @pytest.mark.skipif(not PDNC.is_dir(), reason="PDNC novels are not on this machine")

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 
 from audiobook.models import Book, Kind, Segment
+from audiobook.text.citations import cited_paragraphs, is_inscription
 from audiobook.text.letters import letter_paragraphs
 from audiobook.text.quotes import (
     QUOTE_MARKS,
@@ -112,14 +113,16 @@ def _is_unspoken(text: str, quote: Quote, start: int, end: int) -> bool:
 
 
 def _without_terms(text: str, start: int, end: int, quotes: list[Quote]) -> list[Quote]:
-    """The paragraph's quotes less scare quotes, titles and unspoken words, which stay in
-    the narration."""
+    """The paragraph's quotes less scare quotes, titles, unspoken words and inscriptions,
+    which stay in the narration."""
     out: list[Quote] = []
     for quote in quotes:
         # Only a quote that is speech can resume after a few words of narration.
         resumes = out[-1].outer_end if out and out[-1].outer_end <= quote.outer_start else None
-        if not _is_term(text, quote, start, end, resumes) and not _is_unspoken(
-            text, quote, start, end
+        if not (
+            _is_term(text, quote, start, end, resumes)
+            or _is_unspoken(text, quote, start, end)
+            or is_inscription(text, quote, start, end)
         ):
             out.append(quote)
     return out
@@ -226,7 +229,8 @@ def segment(book: Book, read_notes: bool = False) -> tuple[Segment, ...]:
         )
         quotes = find_quotes(text, start, end, opens_single)
         found.append(with_italics(text, start, end, quotes))
-    letters = letter_paragraphs(text, paragraphs, found)
+    # Letters, cited passages and epigraphs are read by the narrator.
+    unspoken = letter_paragraphs(text, paragraphs, found) | cited_paragraphs(text, paragraphs)
     doubles = sum(q.family == "double" for qs in found for q in qs)
     singles = sum(q.family == "single" for qs in found for q in qs)
     double_style = doubles >= 3 and doubles >= 2 * singles
@@ -258,7 +262,7 @@ def segment(book: Book, read_notes: bool = False) -> tuple[Segment, ...]:
             if (span := _trimmed(text, start, end)) is not None:
                 out.append(Segment(kind, *span, chapter, scene, number, reason=reason))
             continue
-        quotes = [] if para in letters else _without_terms(text, start, end, found[para])
+        quotes = [] if para in unspoken else _without_terms(text, start, end, found[para])
         kinds = [_kind(text, q, start, end, double_style) for q in quotes]
         story = False
         if carried and quotes and (quotes[0].outer_start, quotes[0].family) == (start, carried[0]):
