@@ -23,7 +23,7 @@ from audiobook.casting.fixes import apply_fixes, load_fixes
 from audiobook.casting.lexicon import Lexicon, default_lexicon_path, load_lexicon
 from audiobook.casting.plan import plan, spoken_text
 from audiobook.casting.voices import load_profiles, resolve
-from audiobook.config import Config, Pauses
+from audiobook.config import DEFAULT_DOUBT, Config, Pauses
 from audiobook.errors import ConfigError, ExportError, os_reason
 from audiobook.files import safe_filename
 from audiobook.models import (
@@ -48,8 +48,6 @@ from audiobook.text.structure import structure
 from audiobook.text.tagged import with_tags
 
 __all__ = ["Story", "story_label"]  # the CLI names stories through the pipeline
-
-DEFAULT_DOUBT = 0.0  # placeholder until the confidence model lands in config
 
 UNKNOWN_AUTHOR = "Unknown author"
 """The artist tag when the story names no author, so players still group it sensibly."""

@@ -39,6 +39,13 @@ speakers with five or more quotes that are not listed (with their quote counts).
 ``--cast-from-gold`` hands the annotated character list in as a cast file; without it
 the tool finds characters itself.
 ``--gold-quotes`` (development only) attributes segments built from the gold spans.
+
+End to end (neither of those two options), it then prints how well the quotes'
+confidence is calibrated, from models fitted with each novel held out (leave one novel
+out, ``fit_confidence.report``): ten bins of mean confidence, accuracy and count, the
+expected calibration error, accuracy against coverage (next to a model of the rule
+alone), and, at a range of doubt thresholds and ``config.DEFAULT_DOUBT``, the share of
+all quotes voiced as a named character and how many of those are right.
 ``--errors Explicit`` (or Anaphoric, Implicit, all) prints every wrong quote of that type
 with its paragraph, the gold and predicted speakers and the rule that decided it.
 """
@@ -73,7 +80,7 @@ from audiobook.models import (
     Scene,
     Segment,
 )
-from audiobook.text.attribute import attribute_explained
+from audiobook.text.attribute import attribute_with_evidence
 from audiobook.text.characters import NARRATOR, find_characters
 from audiobook.text.words import TITLES
 
@@ -109,6 +116,9 @@ class Score:
     speakers: int = 0
     speakers_listed: int = 0
     cast_report: list[str] = field(default_factory=list)
+    quotes: list[tuple[dict[str, float] | None, bool]] = field(default_factory=list)
+    """Per gold quote, the confidence features of the segment that got it (None when no
+    segment did or it has no speaker) and whether its speaker is right."""
 
     def add(self, other: Score) -> None:
         for name in (
@@ -219,8 +229,8 @@ def _stages(path: Path, cast: list[Character] | None, gold_quotes: list[GoldQuot
         book = structure.structure(read.read(path))
         segments = segment.segment(book)
     characters = tuple(cast) if cast is not None else find_characters(book, segments)
-    attributed, rules = attribute_explained(book, segments, characters)
-    return book, attributed, rules, characters
+    found = attribute_with_evidence(book, segments, characters)
+    return book, found, characters
 
 
 _MATCH_TITLES = frozenset(t.lower() for t in TITLES | {"Mister", "Madam", "M"})
@@ -310,7 +320,8 @@ def score_novel(folder: Path, cast_from_gold: bool, gold_quotes: bool, errors: s
     _ = text
     path = folder / "novel_text.txt"
     cast = _cast_via_file(gold_chars) if cast_from_gold else None
-    book, segments, rules, characters = _stages(path, cast, quotes if gold_quotes else None)
+    book, found, characters = _stages(path, cast, quotes if gold_quotes else None)
+    segments, rules = found.segments, found.rules
     text = book.document.text
     score = Score(folder.name)
     predicted = {}
@@ -342,6 +353,7 @@ def score_novel(folder: Path, cast_from_gold: bool, gold_quotes: bool, errors: s
         best = overlap.most_common(1)[0][0] if overlap else None
         speaker = segments[best].speaker if best is not None else None
         right = speaker is not None and bool(names[speaker] & q.speaker)
+        score.quotes.append((found.evidence.get(best) if best is not None else None, right))
         score.total[q.kind] += 1
         score.right[q.kind] += right
         if not right and errors in (q.kind, "all"):
@@ -462,6 +474,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {rule} | {n} | {_pct(total.rule_right[rule], n)} |")
     unattributed = sum(total.total.values()) - sum(total.rule_total.values())
     print(f"| (none) | {unattributed} | - |")
+    if not (args.cast_from_gold or args.gold_quotes) and len(scores) > 1:
+        from fit_confidence import report  # beside this file
+
+        from audiobook.config import DEFAULT_DOUBT
+
+        print("\n".join(report([s.quotes for s in scores], DEFAULT_DOUBT)))
     return 0
 
 

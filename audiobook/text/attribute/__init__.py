@@ -7,15 +7,16 @@ The stages, in order:
 2. turns decided through "he" or "she" are looked at again among the characters of
    that gender, by weighed evidence (``guess``);
 3. the conversation sieve (``rules.RULES``) for turns still open;
-4. the best guess for the rest (``guess``).
+4. the best guess for the rest (``guess``);
+5. a calibrated confidence for each quote's speaker (``confidence``).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from audiobook.models import Book, Character, Segment
-from audiobook.text.attribute import explicit, guess
+from audiobook.text.attribute import confidence, explicit, guess
 from audiobook.text.attribute.index import (
     Decisions,
     Quote,
@@ -84,8 +85,12 @@ def reconsider_pronouns(ix: TextIndex, turns: Turns, d: Decisions, prior: dict[i
         scores = guess.scores(features, ix.settings.pronoun_weights)
         if scores:
             best = max(scores, key=lambda who: scores[who])
+            lead = guess.margin(scores, best, ix.settings.no_evidence)
             for q in group:
+                if d.speaker.get(q.index) != best:
+                    d.changed.add(q.index)
                 d.speaker[q.index] = best
+                d.margin[q.index] = lead
 
 
 def sieve(r: Resolver, turns: Turns, d: Decisions) -> None:
@@ -119,12 +124,47 @@ def best_guess(ix: TextIndex, turns: Turns, d: Decisions, prior: dict[int, float
             guess.scores(guess.features_of(ix, turns, d, u, prior), ix.settings.guess_weights)
             for u in range(t, end)
         ]
-        for u, who in zip(range(t, end), guess.alternate(run, ix.settings.no_evidence),
-                          strict=True):  # fmt: skip
+        no_evidence = ix.settings.no_evidence
+        for u, who, scores in zip(range(t, end), guess.alternate(run, no_evidence), run,
+                                  strict=True):  # fmt: skip
             if who is not None:
                 for q in turns[u]:
                     d.decide(q, who, "best-guess")
+                    d.margin[q.index] = guess.margin(scores, who, no_evidence)
         t = end
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """The attributed segments, which rule decided each attributed one and the
+    evidence its confidence was computed from (both by segment index)."""
+
+    segments: tuple[Segment, ...]
+    rules: dict[int, str]
+    evidence: dict[int, dict[str, float]]
+
+
+def attribute_with_evidence(
+    book: Book,
+    segments: tuple[Segment, ...],
+    characters: tuple[Character, ...],
+    settings: AttributionSettings = DEFAULT,
+) -> Attribution:
+    """Like ``attribute``, with the rules and the confidence features (for benchmarks)."""
+    ix = build_index(book, segments, characters, settings)
+    turns = Turns.of(ix)
+    d, speakers = decide_explicitly(ix, turns)
+    prior = guess.speaker_prior(d, settings.prior_offset)
+    reconsider_pronouns(ix, turns, d, prior)
+    sieve(Resolver(ix, speakers), turns, d)
+    best_guess(ix, turns, d, prior)
+    sure, features = confidence.confidences(ix, turns, d)
+    result = list(segments)
+    for q in ix.quotes:
+        who = d.speaker.get(q.index)
+        name = characters[who].name if who is not None and who >= 0 else None
+        result[q.index] = replace(q.seg, speaker=name, confidence=sure[q.index])
+    return Attribution(tuple(result), dict(d.rule), features)
 
 
 def attribute_explained(
@@ -134,27 +174,24 @@ def attribute_explained(
     settings: AttributionSettings = DEFAULT,
 ) -> tuple[tuple[Segment, ...], dict[int, str]]:
     """Like ``attribute``, and also which rule decided each attributed segment (by index)."""
-    ix = build_index(book, segments, characters, settings)
-    turns = Turns.of(ix)
-    d, speakers = decide_explicitly(ix, turns)
-    prior = guess.speaker_prior(d, settings.prior_offset)
-    reconsider_pronouns(ix, turns, d, prior)
-    sieve(Resolver(ix, speakers), turns, d)
-    best_guess(ix, turns, d, prior)
-    result = list(segments)
-    for q in ix.quotes:
-        who = d.speaker.get(q.index)
-        name = characters[who].name if who is not None and who >= 0 else None
-        result[q.index] = replace(q.seg, speaker=name)
-    return tuple(result), dict(d.rule)
+    found = attribute_with_evidence(book, segments, characters, settings)
+    return found.segments, found.rules
 
 
 def attribute(
     book: Book, segments: tuple[Segment, ...], characters: tuple[Character, ...]
 ) -> tuple[Segment, ...]:
     """Set ``speaker`` on every dialogue and thought segment to a character's name, or
-    None when no rule can tell; other segments are returned unchanged."""
+    None when no rule can tell, and ``confidence`` to how likely that speaker is right
+    (0.0 for None); other segments are returned unchanged."""
     return attribute_explained(book, segments, characters)[0]
 
 
-__all__ = ["RULES", "AttributionSettings", "attribute", "attribute_explained"]
+__all__ = [
+    "RULES",
+    "Attribution",
+    "AttributionSettings",
+    "attribute",
+    "attribute_explained",
+    "attribute_with_evidence",
+]

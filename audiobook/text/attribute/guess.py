@@ -144,6 +144,13 @@ def scores(features: dict[int, dict[str, float]], weights: Mapping[str, float]) 
     return {who: sum(weights.get(k, 0.0) * v for k, v in f.items()) for who, f in features.items()}
 
 
+def margin(scores: dict[int, float], who: int, no_evidence: float) -> float:
+    """How far ``who``'s evidence leads the best other candidate's (a missing
+    candidate counts ``no_evidence``)."""
+    others = [v for k, v in scores.items() if k != who]
+    return scores.get(who, no_evidence) - max(others, default=no_evidence)
+
+
 def alternate(run: list[dict[int, float]], no_evidence: float) -> list[int | None]:
     """Speakers for consecutive turns: the two candidates who, taking turns, collect
     the most evidence (a single turn simply gets its best candidate)."""
@@ -172,5 +179,3 @@ def speaker_prior(decided: Decisions, offset: float) -> dict[int, float]:
             counts[speaker] = counts.get(speaker, 0) + 1
     total = sum(counts.values()) or 1
     return {who: math.log(n / total) + offset for who, n in counts.items()}
-
-

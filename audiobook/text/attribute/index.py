@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from audiobook.models import QUOTE_KINDS, Book, Character, Gender, Segment
 from audiobook.text.attribute.settings import DEFAULT, AttributionSettings
@@ -324,15 +325,21 @@ class Turns:
     def __getitem__(self, t: int) -> tuple[Quote, ...]:
         return self.groups[t]
 
-    def same_conversation(self, a: int, b: int) -> bool:
+    @cached_property
+    def _breaks(self) -> tuple[int, ...]:
+        """How many conversation breaks come before each turn (a running count)."""
         paragraphs, gap = self.ix.paragraphs, self.ix.settings.conversation_gap_chars
-        lo, hi = min(a, b), max(a, b)
-        for x in range(lo, hi):
+        count, found = 0, [0]
+        for x in range(len(self.groups) - 1):
             after, before = self.groups[x + 1][0], self.groups[x][-1]
             between = paragraphs[after.para][0] - paragraphs[before.para][1]
             if between > gap or self.groups[x + 1][0].seg.scene != self.groups[x][0].seg.scene:
-                return False
-        return True
+                count += 1
+            found.append(count)
+        return tuple(found)
+
+    def same_conversation(self, a: int, b: int) -> bool:
+        return self._breaks[a] == self._breaks[b]
 
     def tight(self, a: int, b: int) -> bool:
         """Whether the turns between ``a`` and ``b`` follow paragraph after paragraph."""
@@ -343,11 +350,15 @@ class Turns:
 @dataclass
 class Decisions:
     """What attribution has decided so far, by segment index: the speaker (a character's
-    index, or UNKNOWN), the rule that decided, and for a "he"/"she" the resolution."""
+    index, or UNKNOWN), the rule that decided, for a "he"/"she" the resolution, and
+    where weighed evidence decided, how far the choice led the runner-up."""
 
     speaker: dict[int, int | None] = field(default_factory=dict)
     rule: dict[int, str] = field(default_factory=dict)
     pronoun: dict[int, Resolution] = field(default_factory=dict)
+    margin: dict[int, float] = field(default_factory=dict)
+    changed: set[int] = field(default_factory=set)
+    """Turns whose "he"/"she" answer the second look replaced with another character."""
 
     def decide(self, q: Quote, who: int | None, rule: str) -> None:
         self.speaker[q.index] = who
