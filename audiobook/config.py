@@ -108,8 +108,8 @@ DEFAULT_DOUBT: float = 0.70
 doubt. Chosen from ``benchmarks/fit_confidence.py`` on the 21 PDNC novels end to end,
 each novel scored by a model fitted on the others: at 0.70, 68.7% of all quotes are
 voiced as a named character and 89.4% of those are right, which keeps both targets
-(at least 65% voiced, at least 88% right) with room to spare; 0.65 voices 73.8% but
-only 87.9% right, 0.75 is 91.2% right but voices only 62.8%."""
+(at least 65% voiced, at least 88% right) with room to spare; 0.65 voices 73.9% but
+only 87.9% right, 0.75 is 91.0% right but voices only 63.1%."""
 
 
 def default_cache_dir() -> Path:

@@ -67,8 +67,8 @@ def render_review(script: Script, doubt: float, everything: bool = False) -> str
         f"# Review of {_string(script.book.title)}: {which} ({len(quotes)}).",
         "# Change a speaker to a name or alias in the cast, a new name, "
         f'"{NARRATOR_FIX}" (the words are narration) or "{UNKNOWN_FIX}",',
-        "# then pass this file back with --fixes FILE. Only id and speaker are needed;",
-        "# quotes you leave as they are may stay or go.",
+        "# then pass this file back with --fixes FILE. Only id and speaker are needed.",
+        "# A table left as it is confirms its speaker; delete those you did not check.",
         f"story = {_string(script.book.title)}",
     ]
     for seg in quotes:
