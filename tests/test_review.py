@@ -263,3 +263,20 @@ def test_fixes_change_only_the_quotes_they_name(fixes):
             assert after == before
     assert result.applied + len(result.warnings) == len({i: 0 for i, _, _ in fixes})
     assert all("\n" not in w for w in result.warnings)
+
+
+def test_script_and_cast_show_the_doubtful_lines():
+    seed = SEEDS / "001_e91bbaf8ab298a21.txt"
+    data = json_script(seed)
+    unsure = [q for q in quotes(data) if q["speaker"] and q["confidence"] < 0.7]
+    assert unsure, "the seed has a doubtful quote with a speaker"
+    shown = run("script", str(seed), "--engine", "fake").stdout
+    q = unsure[0]
+    assert f"{q['speaker']}? (doubtful, {q['confidence']:.2f}) ({q['voice']}):" in shown
+    assert q["voice"] in ("minor_man", "minor_woman", "unknown_speaker")
+    cast = run("cast", str(seed), "--engine", "fake").stdout
+    line = next(ln for ln in cast.splitlines() if ln.startswith(f"{q['speaker']}:"))
+    doubtful = sum(1 for u in unsure if u["speaker"] == q["speaker"])
+    assert f"({doubtful} doubtful, read in a shared voice)" in line
+    calm = run("script", str(seed), "--engine", "fake", "--doubt", "0").stdout
+    assert "doubtful" not in calm
