@@ -111,3 +111,21 @@ def write_wav(path: Path, pcm: bytes) -> None:
         wav.setsampwidth(2)
         wav.setframerate(SAMPLE_RATE)
         wav.writeframes(pcm)
+
+
+def write_text_atomic(path: Path, text: str, error: type[Exception] = ExportError) -> None:
+    """Write ``text`` to a temporary file beside ``path`` and rename it into place; an
+    OSError becomes ``error`` naming the file."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise error(f"{path}: cannot write here ({os_reason(exc)})") from exc
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        as_new_file(tmp)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise error(f"{path}: cannot write here ({os_reason(exc)})") from exc

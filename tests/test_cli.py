@@ -212,7 +212,8 @@ def test_profile_with_a_voice_the_engine_lacks_names_the_file(tmp_path):
 def test_every_command_has_help_and_a_readme_section():
     readme = (SEEDS.parent / "README.md").read_text(encoding="utf-8")
     names = [c.name or c.callback.__name__ for c in app.registered_commands]
-    assert sorted(names) == ["cast", "generate", "preview", "review", "script", "voices"]
+    assert sorted(names) == ["cast", "generate", "preview", "review", "script", "studio",
+                            "voices"]
     for name in names:
         result = run(name, "--help")
         assert result.exit_code == 0

@@ -18,18 +18,16 @@ When it lists characters, they are the story's characters exactly as given.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from audiobook import files
 from audiobook.casting._toml import Fields, load_toml
 from audiobook.casting.voices import narrator_profile
 from audiobook.config import Pauses
-from audiobook.errors import CastError, os_reason
-from audiobook.files import as_new_file
+from audiobook.errors import CastError
 from audiobook.models import QUOTE_KINDS, Cast, Character, Gender, Script, VoiceProfile
 
 MAX_CHARACTERS = 2000
@@ -182,15 +180,17 @@ def _shared(minor: list[VoiceProfile], gender: Gender) -> VoiceProfile | None:
     return minor[0] if minor else None
 
 
-def render_cast_file(script: Script, cast: Cast) -> str:
-    """An editable cast file for this script and cast, which ``--cast`` reads back."""
+def render_cast_file(script: Script, cast: Cast,
+                     characters: Sequence[Character] | None = None) -> str:
+    """An editable cast file for this script and cast, which ``--cast`` reads back;
+    ``characters`` (edited) replace the script's own."""
     counts = line_counts(script)
     lines = [
         f"# Cast for {_toml_string(script.book.title)}: edit the voices, then pass it with --cast.",
         "# Voices are the profile names listed by `audiobook voices`.",
         f"narrator = {_toml_string(cast.narrator.name)}",
     ]
-    for character in script.characters:
+    for character in script.characters if characters is None else characters:
         lines += [
             "",
             f"# {counts[character.name]} line(s)",
@@ -203,6 +203,47 @@ def render_cast_file(script: Script, cast: Cast) -> str:
     return "\n".join(lines) + "\n"
 
 
+CAST_EDITS = ("rename", "merge", "gender", "voice")
+
+
+def edit_cast(script: Script, cast: Cast, profiles: Mapping[str, VoiceProfile],
+              edit: str, name: str, value: str) -> tuple[str, Cast]:
+    """A cast file's text after one edit, and the cast it gives: ``rename`` (the old
+    name stays an alias), ``merge`` (``name`` becomes an alias of ``value``), ``gender``
+    or ``voice`` (a profile name)."""
+    people = {c.name: c for c in script.characters}
+    if name not in people:
+        raise CastError(f"no character named {name!r} in the cast")
+    who = people[name]
+    voices = dict(cast.speakers)
+    if edit == "rename":
+        new = " ".join(value.split())
+        if not new or len(new) > 64 or any(c in new for c in "/\\"):
+            raise CastError(f"{value[:64]!r} cannot be a character's name")
+        if new in people and new != name:
+            raise CastError(f"{new!r} is already in the cast: merge the two instead")
+        people = {(new if k == name else k): (replace(c, name=new, aliases=tuple(
+            dict.fromkeys((*c.aliases, name)))) if k == name else c) for k, c in people.items()}
+        voices[new] = voices.pop(name, cast.profile_for(name))
+    elif edit == "merge":
+        if value not in people or value == name:
+            raise CastError(f"no other character named {value!r} to merge {name!r} into")
+        into = people[value]
+        people[value] = replace(into, aliases=tuple(dict.fromkeys(
+            (*into.aliases, who.name, *who.aliases))))
+        del people[name]
+    elif edit == "gender":
+        if value not in {g.value for g in Gender}:
+            raise CastError(f"gender {value!r}: choose male, female or unknown")
+        people[name] = replace(who, gender=Gender(value))
+    elif edit == "voice":
+        voices[name] = _profile(profiles, value, f"character {name!r}")
+    else:
+        raise CastError(f"{edit!r} is not a cast edit ({', '.join(CAST_EDITS)})")
+    edited = replace(cast, speakers=tuple((k, voices[k]) for k in people if k in voices))
+    return render_cast_file(script, edited, list(people.values())), edited
+
+
 def _toml_string(value: str) -> str:
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
     escaped = "".join(c if ord(c) >= 32 else f"\\u{ord(c):04x}" for c in escaped)
@@ -211,16 +252,4 @@ def _toml_string(value: str) -> str:
 
 def write_text_atomic(path: Path, text: str) -> None:
     """Write ``text`` to a temporary file beside ``path`` and rename it into place."""
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise CastError(f"{path}: cannot write here ({os_reason(exc)})") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        as_new_file(tmp)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise CastError(f"{path}: cannot write here ({os_reason(exc)})") from exc
+    files.write_text_atomic(path, text, CastError)

@@ -13,12 +13,14 @@ and is skipped.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from audiobook.casting._toml import Fields, load_toml
 from audiobook.errors import FixesError
+from audiobook.files import write_text_atomic
 from audiobook.models import QUOTE_KINDS, Character, Gender, Kind, Script
 from audiobook.text.ids import words_key
 
@@ -164,3 +166,37 @@ def _quote_kind(kind: Kind) -> Kind:
 def _short(text: str, limit: int = 40) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_WRITING = threading.Lock()
+
+
+def _toml_string(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + "".join(c if ord(c) >= 32 and ord(c) != 127 else f"\\u{ord(c):04x}"
+                         for c in escaped) + '"'
+
+
+def set_fix(path: Path, story: str, quote_id: str, speaker: str, text: str | None = None) -> None:
+    """Record one fix in a fixes file, keeping every other quote's fix as the file has
+    it now: two editors writing at once lose no edit, the last write winning per quote.
+    The file is replaced atomically."""
+    problem = None if speaker in (NARRATOR_FIX, UNKNOWN_FIX) else _usable(speaker)
+    if problem is not None:
+        raise FixesError(f"speaker {_short(speaker)!r} {problem}")
+    with _WRITING:
+        entries: dict[str, Fix] = {}
+        if path.exists():
+            for fix in load_fixes(path).fixes:
+                entries[fix.id] = fix
+        entries[quote_id] = Fix(quote_id, speaker, text)
+        lines = [
+            "# Fixes made in the studio (the review file's format): one [[quote]] per fix.",
+            f"story = {_toml_string(story)}",
+        ]
+        for fix in entries.values():
+            lines += ["", "[[quote]]", f"id = {_toml_string(fix.id)}",
+                      f"speaker = {_toml_string(fix.speaker)}"]
+            if fix.text is not None:
+                lines.append(f"text = {_toml_string(fix.text)}")
+        write_text_atomic(path, "\n".join(lines) + "\n", FixesError)

@@ -17,7 +17,7 @@ from rich.markup import escape
 
 from audiobook import batch, pipeline
 from audiobook.casting.cast import line_counts, render_cast_file, write_text_atomic
-from audiobook.casting.plan import doubtful, genders_of, opening, segment_voice, spoken_text
+from audiobook.casting.plan import doubtful
 from audiobook.casting.review import render_review
 from audiobook.cli.options import (
     AuthorOpt,
@@ -37,9 +37,10 @@ from audiobook.cli.options import (
     out,
 )
 from audiobook.cli.progress import made_line, progress_bars
+from audiobook.cli.serve import serve_studio
+from audiobook.cli.views import print_script
 from audiobook.config import Config, audio_settings
 from audiobook.errors import AudiobookError
-from audiobook.models import Kind
 from audiobook.output.script_json import script_json
 
 app = typer.Typer(
@@ -159,14 +160,6 @@ def generate(
         raise typer.Exit(1)
 
 
-STYLES = {
-    Kind.NARRATION: "",
-    Kind.HEADING: "bold",
-    Kind.DIALOGUE: "cyan",
-    Kind.THOUGHT: "magenta",
-    Kind.FRONT_MATTER: "dim",
-    Kind.BACK_MATTER: "dim",
-}
 
 
 @app.command()
@@ -200,43 +193,12 @@ def script(
             return
         prepared = pipeline.prepare(batch.single_story(story), config)
         _warn(prepared.warnings)
-        result, cast_, respell = prepared.script, prepared.cast, prepared.lexicon
+        result, cast_ = prepared.script, prepared.cast
         if as_json:
             out.file.write(json.dumps(script_json(result, cast_, prepared.doubt),
                                       ensure_ascii=False, indent=1) + "\n")
             return
-        genders = genders_of(result)
-        book = result.book
-        byline = f" by {escape(book.author)}" if book.author else ""
-        out.print(f"[bold]{escape(book.title)}[/]{byline}")
-        announcement = opening(book)
-        if announcement:
-            out.print(f"  [dim](announced)[/] {escape(announcement)}")
-        chapter = -1
-        for seg in result.segments:
-            if seg.chapter != chapter and seg.kind not in (Kind.FRONT_MATTER,):
-                chapter = seg.chapter
-                out.print(f"\n[bold]== {escape(book.chapters[chapter].title)} ==[/]")
-                if book.chapters[chapter].announce:
-                    out.print(f"  [dim](announced)[/] {escape(book.chapters[chapter].title)}")
-            written = spoken_text(result.text(seg))
-            said = respell.apply(written)
-            text = escape(written)
-            if said != written:
-                text += f"\n    [dim]says: {escape(said)}[/]"
-            if seg.kind is Kind.FRONT_MATTER and seg.reason == "summary" and book.summary:
-                out.print(f"[dim]  (read after the title: summary)[/] {text}")
-            elif seg.kind in (Kind.FRONT_MATTER, Kind.BACK_MATTER):
-                out.print(f"[dim]  (skipped: {escape(seg.reason or seg.kind.value)}) {text}[/]")
-            elif seg.kind in (Kind.DIALOGUE, Kind.THOUGHT):
-                who = escape(seg.speaker or "unknown")
-                voice = segment_voice(seg, cast_, genders, prepared.doubt).name
-                if doubtful(seg, prepared.doubt):
-                    who += f"? (doubtful, {seg.confidence:.2f})"
-                style = STYLES[seg.kind]
-                out.print(f"  [{style}]{seg.kind.value} {who} ({voice}):[/] {text}")
-            else:
-                out.print(f"  [{STYLES[seg.kind]}]{text}[/]" if STYLES[seg.kind] else f"  {text}")
+        print_script(prepared)
 
 
 @app.command(name="cast")
@@ -313,6 +275,32 @@ def review(
             return
         write_text_atomic(output, text)
         err.print(f"wrote {escape(str(output))}")
+
+
+@app.command()
+def studio(
+    path: Annotated[
+        Path, typer.Argument(help="A folder of stories (the library) or one story file.")
+    ] = Path("."),
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Where books go (default: out/).")
+    ] = None,
+    engine: EngineOpt = "pyttsx3",
+    driver: DriverOpt = None,
+    cache: Annotated[
+        Path | None, typer.Option("--cache", help="Cache folder (clips and encoded chapters).")
+    ] = None,
+    voices: VoicesOpt = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port.")] = 8765,
+    open_browser: Annotated[
+        bool, typer.Option("--open", help="Open the studio in the web browser.")
+    ] = False,
+) -> None:
+    """Serve the studio, a local web page to review, fix, generate and listen."""
+    config = _config(engine=engine, driver=driver, cache_dir=cache, voices_dir=voices)
+    with user_errors():
+        serve_studio(path, output, config, host, port, open_browser)
 
 
 @app.command(name="voices")

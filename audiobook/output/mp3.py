@@ -106,3 +106,17 @@ def export(
             join(pieces, file)
 
     write_beside([(out_mp3, write_mp3), (out_vtt, lambda part: write_vtt(part, timeline))])
+
+
+def read_chapters(path: Path) -> list[tuple[str, float]]:
+    """The chapters an MP3 of ours carries (CHAP frames): (title, start in seconds), in
+    order; empty for a file without them or that cannot be read."""
+    try:
+        tags = ID3(path)
+    except (MutagenError, OSError):
+        return []
+    marks = []
+    for frame in tags.getall("CHAP"):
+        title = frame.sub_frames.get("TIT2")
+        marks.append((str(title.text[0]) if title else frame.element_id, frame.start_time / 1000))
+    return sorted(marks, key=lambda m: m[1])

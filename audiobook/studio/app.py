@@ -1,0 +1,203 @@
+"""The studio's web layer: routes that call the library (``audiobook.shelf``,
+``pipeline``) and render pages; no text or audio logic lives here.
+
+Every request that changes anything carries the run's token (header
+``X-Studio-Token``); stories are named by their id in the library, never by a path,
+and files are served only from the output and cache folders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import secrets
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from audiobook import pipeline
+from audiobook.errors import AudiobookError, InputError
+from audiobook.output.mp3 import read_chapters
+from audiobook.shelf import Shelf, ShelfStory
+from audiobook.studio.jobs import Jobs
+from audiobook.studio.view import script_view
+
+HERE = Path(__file__).parent
+MAX_BODY = 64_000
+
+
+class Studio:
+    """The state one studio run shares between requests."""
+
+    def __init__(self, shelf: Shelf, token: str | None = None) -> None:
+        self.shelf = shelf
+        self.token = token or secrets.token_urlsafe(24)
+        self.jobs = Jobs(shelf)
+        self.templates = Jinja2Templates(directory=str(HERE / "templates"))
+        self.sayings = shelf.config.cache_dir / "studio"
+
+    # --- helpers ------------------------------------------------------------------
+
+    def story(self, request: Request) -> ShelfStory:
+        story_id = request.query_params.get("id", "")
+        try:
+            return self.shelf.get(story_id)
+        except InputError as exc:
+            raise HTTPException(404, str(exc)) from None
+
+    async def body(self, request: Request) -> dict[str, Any]:
+        sent = request.headers.get("x-studio-token", "")
+        if not secrets.compare_digest(sent.encode(), self.token.encode()):
+            raise HTTPException(403, "this request lacks the studio's token; reload the page")
+        raw = await request.body()
+        if len(raw) > MAX_BODY:
+            raise HTTPException(413, "request too large")
+        try:
+            data = json.loads(raw or b"{}")
+        except ValueError:
+            raise HTTPException(400, "the request is not JSON") from None
+        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+            raise HTTPException(400, "the request must be an object of strings")
+        return data
+
+    def page(self, request: Request, name: str, **context: Any) -> Response:
+        return self.templates.TemplateResponse(request, name,
+                                               {"token": self.token, **context})
+
+    # --- pages --------------------------------------------------------------------
+
+    async def library(self, request: Request) -> Response:
+        infos: list[tuple[Any, str | None]] = []
+        for story in self.shelf.stories():
+            try:
+                infos.append((self.shelf.info(story), None))
+            except AudiobookError as exc:
+                infos.append((story.id, str(exc)))
+        return self.page(request, "library.html", stories=infos, root=self.shelf.root,
+                         out_dir=self.shelf.out_dir)
+
+    async def story_page(self, request: Request) -> Response:
+        story = self.story(request)
+        try:
+            prepared = await asyncio.to_thread(self.shelf.prepare, story)
+        except AudiobookError as exc:
+            return self.page(request, "error.html", message=str(exc), status_code=422)
+        info = self.shelf.info(story)
+        view = script_view(prepared)
+        chapters = read_chapters(info.book) if info.book else []
+        return self.page(request, "story.html", story=story, info=info, view=view,
+                         chapters=chapters, profiles=sorted(prepared.profiles),
+                         job=self.jobs.get(story.id))
+
+    # --- edits --------------------------------------------------------------------
+
+    async def fix(self, request: Request) -> Response:
+        data = await self.body(request)
+        story = self.story(request)
+        try:
+            await asyncio.to_thread(self.shelf.fix, story, data.get("quote", ""),
+                                    data.get("speaker", ""))
+        except AudiobookError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=422)
+        _, fixes, _ = self.shelf.files_for(self.shelf.book(story).title)
+        return JSONResponse({"saved": fixes.name})
+
+    async def cast(self, request: Request) -> Response:
+        data = await self.body(request)
+        story = self.story(request)
+        try:
+            await asyncio.to_thread(self.shelf.edit_cast, story, data.get("edit", ""),
+                                    data.get("name", ""), data.get("value", ""))
+        except AudiobookError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=422)
+        _, _, cast = self.shelf.files_for(self.shelf.book(story).title)
+        return JSONResponse({"saved": cast.name})
+
+    async def generate(self, request: Request) -> Response:
+        await self.body(request)
+        job = self.jobs.start(self.story(request))
+        return JSONResponse(job.snapshot())
+
+    async def cancel(self, request: Request) -> Response:
+        await self.body(request)
+        job = self.jobs.cancel(self.story(request).id)
+        return JSONResponse(job.snapshot() if job else {"state": "idle"})
+
+    async def progress(self, request: Request) -> Response:
+        story = self.story(request)
+
+        async def events() -> Any:
+            while True:
+                job = self.jobs.get(story.id)
+                state = job.snapshot() if job else {"state": "idle"}
+                yield f"data: {json.dumps(state)}\n\n"
+                if state["state"] != "running" or await request.is_disconnected():
+                    return
+                await asyncio.sleep(0.25)
+
+        return StreamingResponse(events(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store"})
+
+    # --- listening ------------------------------------------------------------------
+
+    async def say(self, request: Request) -> Response:
+        """One line (a quote, or a voice's sample) in one voice, made once and cached."""
+        profile = request.query_params.get("profile", "")
+        text = request.query_params.get("text")
+        quote = request.query_params.get("quote")
+        if quote is not None:
+            story = self.story(request)
+            prepared = await asyncio.to_thread(self.shelf.prepare, story)
+            found = script_view(prepared).quote(quote)
+            if found is None:
+                raise HTTPException(404, "no such quote")
+            text, profile = found
+        if text is not None and len(text) > 2000:
+            raise HTTPException(413, "text too long")
+        key = hashlib.sha256(f"{profile}\0{text}\0{self.shelf.config.engine}".encode()).hexdigest()
+        out = self.sayings / f"{key[:32]}.mp3"
+        if not out.exists():
+            try:
+                await asyncio.to_thread(pipeline.preview, profile, text, out, self.shelf.config)
+            except AudiobookError as exc:
+                return JSONResponse({"error": str(exc)}, status_code=422)
+        return FileResponse(out, media_type="audio/mpeg")
+
+    async def media(self, request: Request) -> Response:
+        story = self.story(request)
+        kind = request.path_params["kind"]
+        if kind not in ("mp3", "vtt"):
+            raise HTTPException(404, "no such file")
+        mp3, _, _ = self.shelf.files_for(self.shelf.book(story).title)
+        path = mp3 if kind == "mp3" else mp3.with_suffix(".vtt")
+        if not path.is_file():
+            raise HTTPException(404, "no book yet: generate it first")
+        media = "audio/mpeg" if kind == "mp3" else "text/vtt"
+        return FileResponse(path, media_type=media, headers={"Cache-Control": "no-cache"})
+
+
+def create_app(shelf: Shelf, token: str | None = None) -> Starlette:
+    studio = Studio(shelf, token)
+    routes = [
+        Route("/", studio.library),
+        Route("/story", studio.story_page),
+        Route("/api/fix", studio.fix, methods=["POST"]),
+        Route("/api/cast", studio.cast, methods=["POST"]),
+        Route("/api/generate", studio.generate, methods=["POST"]),
+        Route("/api/cancel", studio.cancel, methods=["POST"]),
+        Route("/api/progress", studio.progress),
+        Route("/api/say", studio.say),
+        Route("/media/book.{kind:str}", studio.media),
+        Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+    ]
+    app = Starlette(routes=routes)
+    app.state.studio = studio
+    return app
