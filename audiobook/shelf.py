@@ -63,6 +63,7 @@ class Shelf:
         self.out_dir = (out_dir or self.root / "out").resolve()
         self.config = replace(config or Config(), out_dir=self.out_dir)
         self._lock = threading.Lock()
+        self._editing = threading.Lock()
         self._books: dict[tuple[str, float], Book] = {}
 
     # --- which stories --------------------------------------------------------------
@@ -142,7 +143,7 @@ class Shelf:
 
     def edit_cast(self, story: ShelfStory, edit: str, name: str, value: str) -> None:
         """One cast edit (rename, merge, gender, voice), saved in the story's cast file."""
-        with self._lock:
+        with self._editing:
             prepared = self.prepare(story)
             text, _ = edit_cast(prepared.script, prepared.cast, prepared.profiles, edit, name,
                                 value)
