@@ -6,21 +6,21 @@ from __future__ import annotations
 import json
 import shutil
 import threading
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 pytest.importorskip("starlette")
 pytest.importorskip("httpx")
 
-import httpx  # noqa: E402
-from browser import serve  # noqa: E402
-from conftest import SEEDS  # noqa: E402
+import httpx
+from browser import serve
+from conftest import SEEDS
 
-from audiobook.config import Config  # noqa: E402
-from audiobook.shelf import Shelf  # noqa: E402
-from audiobook.studio import create_app  # noqa: E402
+from audiobook.config import Config
+from audiobook.shelf import Shelf
+from audiobook.studio import create_app
 
 SEED0_ID = "000_7375049496938e3a.txt"
 TOKEN = "test-token"
