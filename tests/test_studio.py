@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +18,7 @@ pytest.importorskip("starlette")
 pytest.importorskip("httpx")
 
 import httpx
-from browser import serve
+from browser import free_port, serve
 from conftest import SEEDS
 
 from audiobook.config import Config
@@ -205,3 +208,56 @@ def test_a_quote_and_a_voice_can_be_heard(library, tmp_path):
     assert len(list((tmp_path / "cache" / "studio").glob("*.mp3"))) == 2
     assert sorted(p.name for p in library.iterdir()) == sorted(
         p.name for p in SEEDS.glob("*.txt"))  # hearing a line writes nothing in the library
+
+
+def test_a_failed_book_says_why_in_the_command_lines_words(library, tmp_path):
+    (library / "out").write_text("a file where the books should go", encoding="utf-8")
+    with start(library, tmp_path / "cache") as url, httpx.Client(base_url=url,
+                                                                  timeout=60) as client:
+        assert post(client, "/api/generate", SEED0_ID, {}).status_code == 200
+        with client.stream("GET", "/api/progress", params={"id": SEED0_ID}) as events:
+            states = [json.loads(line[6:]) for line in events.iter_lines()
+                      if line.startswith("data: ")]
+    last = states[-1]
+    assert last["state"] == "failed"
+    assert "cannot create the output folder" in last["error"] and "\n" not in last["error"]
+
+
+def _studio_process(*args: str):
+    return subprocess.Popen(
+        [sys.executable, "-m", "audiobook", "studio", *args, "--engine", "fake"],
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+    )
+
+
+def test_the_studio_command_serves_and_warns_when_not_only_local(library):
+    port = free_port()
+    process = _studio_process(str(library), "--host", "0.0.0.0", "--port", str(port))
+    try:
+        assert process.stderr is not None
+        first = process.stderr.readline()
+        second = process.stderr.readline()
+        assert first.startswith("audiobook: warning: the studio listens on 0.0.0.0")
+        assert second.strip() == f"studio: http://0.0.0.0:{port}/ (Ctrl-C stops it)"
+        for _ in range(100):
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        assert page.status_code == 200 and "000 7375049496938e3a" in page.text
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_the_studio_command_binds_to_this_computer_by_default(library):
+    port = free_port()
+    process = _studio_process(str(library), "--port", str(port))
+    try:
+        assert process.stderr is not None
+        assert process.stderr.readline().strip() == (
+            f"studio: http://localhost:{port}/ (Ctrl-C stops it)")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
