@@ -77,7 +77,9 @@ function nextDoubtful(step) {
   index = (index + all.length) % all.length;
   if (current) current.classList.remove("current");
   all[index].classList.add("current");
-  all[index].scrollIntoView({ block: "center", behavior: "smooth" });
+  const box = document.getElementById("script");
+  const top = all[index].getBoundingClientRect().top - box.getBoundingClientRect().top;
+  box.scrollTo({ top: box.scrollTop + top - box.clientHeight / 3, behavior: "smooth" });
   all[index].focus({ preventScroll: true });
 }
 
