@@ -261,3 +261,11 @@ def test_the_studio_command_binds_to_this_computer_by_default(library):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_page_elsewhere_cannot_reach_the_studio_through_another_name(library, tmp_path):
+    """A name rebound to 127.0.0.1 by some web page is not this computer's name."""
+    with start(library, tmp_path / "cache") as url:
+        refused = httpx.get(url + "/", headers={"Host": "attacker.example:8765"})
+        assert refused.status_code == 400 and "studio-token" not in refused.text
+        assert httpx.get(url + "/").status_code == 200

@@ -26,7 +26,8 @@ def serve_studio(path: Path, output: Path | None, config: Config, host: str, por
         raise ConfigError(
             "the studio needs its extra: pip install 'audiobook[studio]'"
         ) from None
-    app = create_app(Shelf(path, output, config))
+    app = create_app(Shelf(path, output, config), hosts=None if host not in LOCAL else
+                     ("127.0.0.1", "localhost", "::1", "[::1]"))
     url = f"http://{'localhost' if host in LOCAL else host}:{port}/"
     if host not in LOCAL:
         err.print(f"audiobook: warning: the studio listens on {escape(host)}, not only on "

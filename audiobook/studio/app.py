@@ -17,6 +17,8 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
@@ -184,7 +186,14 @@ class Studio:
         return FileResponse(path, media_type=media, headers={"Cache-Control": "no-cache"})
 
 
-def create_app(shelf: Shelf, token: str | None = None) -> Starlette:
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+def create_app(shelf: Shelf, token: str | None = None,
+               hosts: tuple[str, ...] | None = LOCAL_HOSTS) -> Starlette:
+    """The studio's app. ``hosts`` are the Host headers it answers (by default this
+    computer's names only, so that a web page elsewhere cannot reach it by rebinding
+    a name to 127.0.0.1); None answers any."""
     studio = Studio(shelf, token)
     routes = [
         Route("/", studio.library),
@@ -198,6 +207,9 @@ def create_app(shelf: Shelf, token: str | None = None) -> Starlette:
         Route("/media/book.{kind:str}", studio.media),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
-    app = Starlette(routes=routes)
+    middleware = []
+    if hosts is not None:
+        middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts)))
+    app = Starlette(routes=routes, middleware=middleware)
     app.state.studio = studio
     return app
