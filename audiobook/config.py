@@ -153,6 +153,11 @@ class Config:
     """Quotes less sure than this are read in a shared voice of their best guess's
     gender, not the character's own; 0 reads every quote in its best guess's voice;
     None is the default the attribution benchmark chose (``DEFAULT_DOUBT``)."""
+    cluster: str | None = None
+    """A Dask scheduler's address, or "local[:N]": synthesis and encoding go to its
+    workers (``audiobook.cluster``); None makes everything here."""
+    cluster_cache: Path | None = None
+    """The cache folder on each cluster worker; None is the worker's own platform cache."""
     fixes: tuple[Path, ...] = ()
     """Fixes files (``audiobook review``, edited), applied in order; later fixes win."""
     pauses: Pauses = field(default_factory=Pauses)

@@ -15,8 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from audiobook import cluster
 from audiobook.audio.assemble import BookAudio, assemble
 from audiobook.audio.engines import catalog
+from audiobook.audio.remote import RemoteStats
 from audiobook.audio.synthesize import Synthesizer
 from audiobook.casting.cast import CastFile, add_to_cast, load_cast_file, make_cast
 from audiobook.casting.fixes import apply_fixes, load_fixes
@@ -260,9 +262,11 @@ def generate(
     _check_writable(config.out_dir, mp3.name)
     titles = [chapter.title for chapter in script.book.chapters]
     source = Synthesizer(engine_spec(config), config.cache_dir, config.worker_count(), titles)
+    remote_stats = RemoteStats()
     audio = assemble(
         utterances, titles, source, _pieces_dir(config), config.audio, config.pauses,
         encoders=config.worker_count(), progress=progress,
+        remote=cluster.remote_for(config, remote_stats),
     )  # fmt: skip
     mp3, vtt = _export(audio, script, config, mp3, vtt)
     timeline = audio.timeline
@@ -273,7 +277,7 @@ def generate(
         seconds=timeline.total / timeline.sample_rate,
         chapters=len(timeline.chapters),
         clips=len(utterances),
-        synthesized=source.stats.misses,
+        synthesized=source.stats.misses + remote_stats.spoken,
         encoded=audio.encoded,
         warnings=prepared.warnings,
     )

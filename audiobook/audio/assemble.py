@@ -36,6 +36,15 @@ from audiobook.models import Clip, Timeline, Utterance
 # --- encoding ------------------------------------------------------------------
 
 
+class RemoteRuns(Protocol):
+    """Makes pieces somewhere else (a cluster): the runs, their chapters' titles, the
+    store to keep them in, the settings, and a callback counting the clips placed."""
+
+    def __call__(self, runs: Sequence[Run], chapter_titles: Sequence[str],
+                 store: PieceStore, settings: AudioSettings,
+                 placed: Callable[[int], None]) -> dict[str, tuple[Piece, tuple[int, ...]]]: ...
+
+
 class ClipSource(Protocol):
     """Where assembly gets clips: their cache keys, and the clips themselves in order."""
 
@@ -214,6 +223,7 @@ def assemble(
     encoders: int = 1,
     progress: Callable[[int, int], None] | None = None,
     ffmpeg: str | None = None,
+    remote: RemoteRuns | None = None,
 ) -> BookAudio:
     """Encode ``utterances`` (in book order) as one cached MP3 piece per chapter.
 
@@ -221,6 +231,7 @@ def assemble(
     time; only their clips are asked of ``source``. The book opens with
     ``pauses.lead_in_ms`` (or the first clip's pause if longer) and closes with
     ``pauses.tail_ms`` of silence. ``progress(done, total)`` counts clips placed.
+    ``remote`` makes the missing pieces elsewhere (on a cluster's workers) instead.
     """
     if not utterances:
         raise AssemblyError("There is nothing to read aloud: no clips were given.")
@@ -233,7 +244,16 @@ def assemble(
         progress(done, total)
     missing = [run for run, hit in zip(runs, found, strict=True) if hit is None]
     made: dict[str, tuple[Piece, tuple[int, ...]]] = {}
-    if missing:
+    if missing and remote is not None:
+
+        def pieces_placed(clips: int) -> None:
+            nonlocal done
+            done += clips
+            if progress is not None:
+                progress(done, total)
+
+        made = remote(missing, chapter_titles, store, settings, pieces_placed)
+    elif missing:
 
         def placed() -> None:
             nonlocal done
@@ -250,6 +270,18 @@ def assemble(
             if close is not None:
                 close()
     return _book_audio(runs, found, made, chapter_titles, settings)
+
+
+def encode_runs(
+    runs: Sequence[Run],
+    clips: Iterator[Clip],
+    chapter_titles: Sequence[str],
+    store: PieceStore,
+    settings: AudioSettings,
+    placed: Callable[[], None],
+) -> dict[str, tuple[Piece, tuple[int, ...]]]:
+    """Encode ``runs`` from their ``clips``, one at a time, into ``store``."""
+    return _encode(runs, clips, chapter_titles, store, settings, tools.ffmpeg_exe(), 1, placed)
 
 
 def _encode(

@@ -84,7 +84,7 @@ def _synthesize_in_worker(text: str, profile: VoiceProfile, out: str) -> None:
     tmp = _temp_name(target, os.getpid())
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        _speak_in_pieces(_worker_engine, text, profile, tmp)
+        speak_in_pieces(_worker_engine, text, profile, tmp)
         os.replace(tmp, target)
     except AudiobookError:
         raise
@@ -100,7 +100,7 @@ def _synthesize_in_worker(text: str, profile: VoiceProfile, out: str) -> None:
             os.unlink(tmp)
 
 
-def _speak_in_pieces(engine: Engine, text: str, profile: VoiceProfile, out: Path) -> None:
+def speak_in_pieces(engine: Engine, text: str, profile: VoiceProfile, out: Path) -> None:
     """Text longer than ``MAX_CLIP_CHARS`` is spoken in pieces (about 20,000 characters
     in one call crash espeak-ng) and their samples joined into one clip."""
     pieces = split_text(text)

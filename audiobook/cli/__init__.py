@@ -33,6 +33,7 @@ from audiobook.cli.options import (
     StoryArg,
     TitleOpt,
     VoicesOpt,
+    closing_clusters,
     err,
     out,
 )
@@ -126,6 +127,12 @@ def generate(
     ] = None,
     doubt: DoubtOpt = None,
     fixes: FixesOpt = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option("--cluster", metavar="ADDRESS",
+                     help="Synthesise and encode on a Dask cluster (tcp://host:8786, or "
+                          "local[:N]); --cache is then the folder on each worker."),
+    ] = None,
 ) -> None:
     """Make one MP3 (with chapters and tags) and one .vtt transcript per story."""
     config = _config(
@@ -133,8 +140,9 @@ def generate(
         cover=cover, encoding=encoding, read_notes=read_notes, cache_dir=cache, engine=engine,
         driver=driver, lexicons=tuple(lexicon) if lexicon else None, narrator=narrator,
         format=format, split=split, doubt=doubt, fixes=tuple(fixes) if fixes else None,
+        cluster=cluster, cluster_cache=cache if cluster else None,
     )
-    with user_errors():
+    with user_errors(), closing_clusters():
         config = replace(config, audio=audio_settings(quality, loudness, true_peak))
         if chapters is not None:
             config = replace(config, chapters=pipeline.parse_chapters(chapters))

@@ -3,6 +3,8 @@ command shows, stderr for messages and progress."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -84,3 +86,14 @@ FixesOpt = Annotated[
     list[Path] | None,
     typer.Option("--fixes", help="Fixes file from `audiobook review`, edited (repeatable)."),
 ]
+
+
+@contextmanager
+def closing_clusters() -> Iterator[None]:
+    """Cluster clients (and a LocalCluster) live as long as the command."""
+    try:
+        yield
+    finally:
+        from audiobook import cluster
+
+        cluster.close_all()

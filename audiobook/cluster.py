@@ -1,0 +1,78 @@
+"""Dask clients for ``generate --cluster ADDRESS``: one per address for the whole run,
+``local[:N]`` starting a LocalCluster of N single-threaded worker processes here.
+
+Dask (the ``cluster`` extra) is imported only when a cluster is asked for.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+from audiobook.audio.remote import RemoteEncoder, RemoteStats
+from audiobook.config import Config
+from audiobook.errors import ConfigError
+
+CONNECT_TIMEOUT_S = 10
+_clients: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+def _local_workers(address: str) -> int | None:
+    """N for "local:N" (the CPU count for "local"), None for a scheduler's address."""
+    if address == "local":
+        return os.cpu_count() or 1
+    if address.startswith("local:"):
+        count = address.removeprefix("local:")
+        if not count.isdigit() or not 0 < int(count) <= 256:
+            raise ConfigError(f"--cluster {address}: write local or local:N, N from 1 to 256")
+        return int(count)
+    return None
+
+
+def client(address: str) -> Any:
+    """The run's client for ``address``, connected (or started) on first use."""
+    with _lock:
+        if address in _clients:
+            return _clients[address]
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise ConfigError(
+                "--cluster needs Dask: pip install 'audiobook[cluster]'") from None
+        workers = _local_workers(address)
+        try:
+            if workers is not None:
+                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                       dashboard_address=None)
+                made = Client(cluster)
+            else:
+                made = Client(address, timeout=CONNECT_TIMEOUT_S)
+        except (OSError, TimeoutError) as exc:
+            raise ConfigError(
+                f"--cluster {address}: cannot reach the Dask scheduler ({exc})".replace("\n", " ")
+            ) from None
+        _clients[address] = made
+        return made
+
+
+def remote_for(config: Config, stats: RemoteStats) -> RemoteEncoder | None:
+    """What makes the book's pieces on the cluster ``config`` names, if it names one."""
+    if not config.cluster:
+        return None
+    from audiobook.pipeline import engine_spec
+
+    cache = str(config.cluster_cache) if config.cluster_cache else None
+    return RemoteEncoder(client(config.cluster), engine_spec(config), cache, stats)
+
+
+def close_all() -> None:
+    """Close every client (and any LocalCluster started) of this run."""
+    with _lock:
+        for made in _clients.values():
+            cluster = getattr(made, "cluster", None)
+            made.close()
+            if cluster is not None:
+                cluster.close()
+        _clients.clear()
