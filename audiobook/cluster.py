@@ -44,8 +44,9 @@ def client(address: str) -> Any:
         workers = _local_workers(address)
         try:
             if workers is not None:
+                # The dashboard on a free port, not 8787, which another run may hold.
                 cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                       dashboard_address=None)
+                                       dashboard_address=":0")
                 made = Client(cluster)
             else:
                 made = Client(address, timeout=CONNECT_TIMEOUT_S)

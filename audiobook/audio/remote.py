@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,14 +77,18 @@ def make_piece(run: Run, title: str, spec: EngineSpec, cache_dir: str | None,
         return Path(piece.path).read_bytes(), lengths, 0
     identity = engine_identity(spec)
     spoken = 0
-    clips = []
-    for utterance in run.utterances:
-        path = clip_path(clips_dir, clip_key(identity, utterance.profile, utterance.text))
-        if not path.exists():
-            _speak(_worker_engine(spec), utterance, path)
-            spoken += 1
-        clips.append(Clip(utterance, path))
-    made = encode_runs([run], iter(clips), [title], store, settings, lambda: None)
+
+    def clips() -> Iterator[Clip]:
+        # Spoken as the encoder asks for them, so that speaking and encoding overlap.
+        nonlocal spoken
+        for utterance in run.utterances:
+            path = clip_path(clips_dir, clip_key(identity, utterance.profile, utterance.text))
+            if not path.exists():
+                _speak(_worker_engine(spec), utterance, path)
+                spoken += 1
+            yield Clip(utterance, path)
+
+    made = encode_runs([run], clips(), [title], store, settings, lambda: None)
     piece, lengths = made[run.key]
     return Path(piece.path).read_bytes(), lengths, spoken
 
