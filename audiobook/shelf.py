@@ -69,7 +69,10 @@ class Shelf:
     # --- which stories --------------------------------------------------------------
 
     def stories(self) -> list[ShelfStory]:
-        found = batch.collect_stories([self.single or self.root])
+        try:
+            found = batch.collect_stories([self.single or self.root])
+        except InputError:
+            return []  # an empty library: the page says how to fill it
         out = []
         for story in found:
             paths = story if isinstance(story, tuple) else (story,)

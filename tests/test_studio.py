@@ -269,3 +269,13 @@ def test_a_page_elsewhere_cannot_reach_the_studio_through_another_name(library, 
         refused = httpx.get(url + "/", headers={"Host": "attacker.example:8765"})
         assert refused.status_code == 400 and "studio-token" not in refused.text
         assert httpx.get(url + "/").status_code == 200
+
+
+def test_an_empty_library_says_how_to_fill_it(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with start(empty, tmp_path / "cache") as url:
+        page = httpx.get(url + "/")
+    assert page.status_code == 200
+    assert "No stories here yet: put text, Markdown, HTML or EPUB files in this folder." in (
+        page.text)
