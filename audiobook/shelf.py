@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from audiobook import batch, pipeline
-from audiobook.casting.cast import edit_cast, write_text_atomic
+from audiobook.casting.cast import edit_cast, load_cast_file, write_text_atomic
 from audiobook.casting.fixes import set_fix
 from audiobook.config import Config
 from audiobook.errors import InputError
@@ -148,8 +148,9 @@ class Shelf:
         """One cast edit (rename, merge, gender, voice), saved in the story's cast file."""
         with self._editing:
             prepared = self.prepare(story)
-            text, _ = edit_cast(prepared.script, prepared.cast, prepared.profiles, edit, name,
-                                value)
-            self.out_dir.mkdir(parents=True, exist_ok=True)
             _, _, cast = self.files_for(prepared.script.book.title)
+            pauses = load_cast_file(cast).pauses if cast.exists() else ()
+            text, _ = edit_cast(prepared.script, prepared.cast, prepared.profiles, edit, name,
+                                value, pauses)
+            self.out_dir.mkdir(parents=True, exist_ok=True)
             write_text_atomic(cast, text)

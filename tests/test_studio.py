@@ -199,11 +199,13 @@ def test_a_quote_and_a_voice_can_be_heard(library, tmp_path):
     with start(library, tmp_path / "cache") as url, httpx.Client(base_url=url,
                                                                   timeout=60) as client:
         why = quote_id(client, "Why?")
-        line = client.get("/api/say", params={"id": SEED0_ID, "quote": why})
+        refused = client.get("/api/say", params={"id": SEED0_ID, "quote": why})
+        assert refused.status_code == 403  # it runs the engine: the token is needed
+        line = client.get("/api/say", params={"id": SEED0_ID, "quote": why, "t": TOKEN})
         assert line.status_code == 200 and line.content[:3] == b"ID3" and len(line.content) > 500
-        voice = client.get("/api/say", params={"profile": "old_woman"})
+        voice = client.get("/api/say", params={"profile": "old_woman", "t": TOKEN})
         assert voice.status_code == 200 and len(voice.content) > 500
-        unknown = client.get("/api/say", params={"profile": "../../nobody"})
+        unknown = client.get("/api/say", params={"profile": "../../nobody", "t": TOKEN})
         assert unknown.status_code == 422
     assert len(list((tmp_path / "cache" / "studio").glob("*.mp3"))) == 2
     assert sorted(p.name for p in library.iterdir()) == sorted(
@@ -279,3 +281,40 @@ def test_an_empty_library_says_how_to_fill_it(tmp_path):
     assert page.status_code == 200
     assert "No stories here yet: put text, Markdown, HTML or EPUB files in this folder." in (
         page.text)
+
+
+def test_cast_edits_keep_the_pause_table_and_refuse_unprintable_names(library, tmp_path):
+    out = library / "out"
+    out.mkdir()
+    cast = out / "000 7375049496938e3a.cast.toml"
+    cast.write_text('[pauses]\nchapter_ms = 4000\n', encoding="utf-8")
+    with start(library, tmp_path / "cache") as url, httpx.Client(base_url=url) as client:
+        done = post(client, "/api/cast", SEED0_ID, {"edit": "gender", "name": "Naruto",
+                                                     "value": "male"})
+        assert done.status_code == 200, done.text
+        bad = post(client, "/api/cast", SEED0_ID, {"edit": "rename", "name": "Naruto",
+                                                    "value": "Na\u007fruto"})
+        assert bad.status_code == 422 and "cannot be a character's name" in bad.json()["error"]
+        assert client.get("/story", params={"id": SEED0_ID}).status_code == 200
+    assert tomllib.loads(cast.read_text(encoding="utf-8"))["pauses"] == {"chapter_ms": 4000}
+
+
+def test_a_story_that_cannot_be_opened_is_a_422_page_and_hearing_it_a_422(library, tmp_path):
+    out = library / "out"
+    out.mkdir()
+    (out / "000 7375049496938e3a.fixes.toml").write_text("oops = [\n", encoding="utf-8")
+    with start(library, tmp_path / "cache") as url, httpx.Client(base_url=url) as client:
+        page = client.get("/story", params={"id": SEED0_ID})
+        assert page.status_code == 422 and "not valid TOML" in page.text
+        said = client.get("/api/say", params={"id": SEED0_ID, "quote": "3-10cff4", "t": TOKEN})
+        assert said.status_code == 422 and "not valid TOML" in said.json()["error"]
+
+
+def test_a_page_with_a_huge_chapter_number_is_read_not_a_crash(tmp_path):
+    page = (Path(__file__).parent / "data" / "archives" / "ffn" / "ch2.html").read_text(
+        encoding="utf-8").replace("value=2 selected>2. ", "value=2 selected>" + "9" * 5000 + ". ")
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "ch2.html").write_text(page, encoding="utf-8")
+    with start(folder, tmp_path / "cache") as url:
+        assert httpx.get(url + "/").status_code == 200

@@ -181,9 +181,10 @@ def _shared(minor: list[VoiceProfile], gender: Gender) -> VoiceProfile | None:
 
 
 def render_cast_file(script: Script, cast: Cast,
-                     characters: Sequence[Character] | None = None) -> str:
+                     characters: Sequence[Character] | None = None,
+                     pauses: Sequence[tuple[str, int]] = ()) -> str:
     """An editable cast file for this script and cast, which ``--cast`` reads back;
-    ``characters`` (edited) replace the script's own."""
+    ``characters`` (edited) replace the script's own; ``pauses`` are kept as a table."""
     counts = line_counts(script)
     lines = [
         f"# Cast for {_toml_string(script.book.title)}: edit the voices, then pass it with --cast.",
@@ -200,6 +201,8 @@ def render_cast_file(script: Script, cast: Cast,
             f"gender = {_toml_string(character.gender.value)}",
             f"voice = {_toml_string(cast.profile_for(character.name).name)}",
         ]
+    if pauses:
+        lines += ["", "[pauses]", *(f"{name} = {ms}" for name, ms in pauses)]
     return "\n".join(lines) + "\n"
 
 
@@ -207,7 +210,8 @@ CAST_EDITS = ("rename", "merge", "gender", "voice")
 
 
 def edit_cast(script: Script, cast: Cast, profiles: Mapping[str, VoiceProfile],
-              edit: str, name: str, value: str) -> tuple[str, Cast]:
+              edit: str, name: str, value: str,
+              pauses: Sequence[tuple[str, int]] = ()) -> tuple[str, Cast]:
     """A cast file's text after one edit, and the cast it gives: ``rename`` (the old
     name stays an alias), ``merge`` (``name`` becomes an alias of ``value``), ``gender``
     or ``voice`` (a profile name)."""
@@ -218,7 +222,7 @@ def edit_cast(script: Script, cast: Cast, profiles: Mapping[str, VoiceProfile],
     voices = dict(cast.speakers)
     if edit == "rename":
         new = " ".join(value.split())
-        if not new or len(new) > 64 or any(c in new for c in "/\\"):
+        if not new or len(new) > 64 or any(c in "/\\" or not c.isprintable() for c in new):
             raise CastError(f"{value[:64]!r} cannot be a character's name")
         if new in people and new != name:
             raise CastError(f"{new!r} is already in the cast: merge the two instead")
@@ -241,12 +245,12 @@ def edit_cast(script: Script, cast: Cast, profiles: Mapping[str, VoiceProfile],
     else:
         raise CastError(f"{edit!r} is not a cast edit ({', '.join(CAST_EDITS)})")
     edited = replace(cast, speakers=tuple((k, voices[k]) for k in people if k in voices))
-    return render_cast_file(script, edited, list(people.values())), edited
+    return render_cast_file(script, edited, list(people.values()), pauses), edited
 
 
 def _toml_string(value: str) -> str:
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    escaped = "".join(c if ord(c) >= 32 else f"\\u{ord(c):04x}" for c in escaped)
+    escaped = "".join(c if 32 <= ord(c) != 127 else f"\\u{ord(c):04x}" for c in escaped)
     return f'"{escaped}"'
 
 

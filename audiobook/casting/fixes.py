@@ -60,6 +60,8 @@ def load_fixes(path: Path) -> FixesFile:
     if len(raw) > MAX_FIXES:
         raise top.fail("quote", f"has more than {MAX_FIXES} entries")
     story = top.table.get("story")
+    if story is not None and not isinstance(story, str):
+        raise top.fail("story", "must be a string (the story's title)")
     fixes: list[Fix] = []
     warnings: list[str] = []
     for i, table in enumerate(raw):

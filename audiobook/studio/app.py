@@ -56,9 +56,7 @@ class Studio:
             raise HTTPException(404, str(exc)) from None
 
     async def body(self, request: Request) -> dict[str, Any]:
-        sent = request.headers.get("x-studio-token", "")
-        if not secrets.compare_digest(sent.encode(), self.token.encode()):
-            raise HTTPException(403, "this request lacks the studio's token; reload the page")
+        self.check_token(request.headers.get("x-studio-token", ""))
         raw = await request.body()
         if len(raw) > MAX_BODY:
             raise HTTPException(413, "request too large")
@@ -70,9 +68,15 @@ class Studio:
             raise HTTPException(400, "the request must be an object of strings")
         return data
 
-    def page(self, request: Request, name: str, **context: Any) -> Response:
+    def page(self, request: Request, name: str, status_code: int = 200,
+             **context: Any) -> Response:
         return self.templates.TemplateResponse(request, name,
-                                               {"token": self.token, **context})
+                                               {"token": self.token, **context},
+                                               status_code=status_code)
+
+    def check_token(self, sent: str) -> None:
+        if not secrets.compare_digest(sent.encode(), self.token.encode()):
+            raise HTTPException(403, "this request lacks the studio's token; reload the page")
 
     # --- pages --------------------------------------------------------------------
 
@@ -95,9 +99,10 @@ class Studio:
         info = self.shelf.info(story)
         view = script_view(prepared)
         chapters = read_chapters(info.book) if info.book else []
+        job = self.jobs.get(story.id)
         return self.page(request, "story.html", story=story, info=info, view=view,
                          chapters=chapters, profiles=sorted(prepared.profiles),
-                         job=self.jobs.get(story.id))
+                         running=job is not None and job.state == "running")
 
     # --- edits --------------------------------------------------------------------
 
@@ -126,6 +131,9 @@ class Studio:
     async def generate(self, request: Request) -> Response:
         await self.body(request)
         job = self.jobs.start(self.story(request))
+        if job is None:
+            return JSONResponse({"error": "the cancelled book is still stopping; try again "
+                                 "in a moment"}, status_code=409)
         return JSONResponse(job.snapshot())
 
     async def cancel(self, request: Request) -> Response:
@@ -151,13 +159,18 @@ class Studio:
     # --- listening ------------------------------------------------------------------
 
     async def say(self, request: Request) -> Response:
-        """One line (a quote, or a voice's sample) in one voice, made once and cached."""
+        """One line (a quote, or a voice's sample) in one voice, made once and cached.
+        It runs the engine, so it needs the run's token (``t``) like any change."""
+        self.check_token(request.query_params.get("t", ""))
         profile = request.query_params.get("profile", "")
         text = request.query_params.get("text")
         quote = request.query_params.get("quote")
         if quote is not None:
             story = self.story(request)
-            prepared = await asyncio.to_thread(self.shelf.prepare, story)
+            try:
+                prepared = await asyncio.to_thread(self.shelf.prepare, story)
+            except AudiobookError as exc:
+                return JSONResponse({"error": str(exc)}, status_code=422)
             found = script_view(prepared).quote(quote)
             if found is None:
                 raise HTTPException(404, "no such quote")

@@ -51,11 +51,13 @@ class Jobs:
         with self._lock:
             return self._jobs.get(story_id)
 
-    def start(self, story: ShelfStory) -> Job:
+    def start(self, story: ShelfStory) -> Job | None:
+        """The story's book being made (a new one unless one runs); None while a
+        cancelled one is still stopping."""
         with self._lock:
             running = self._jobs.get(story.id)
             if running is not None and running.state == "running":
-                return running
+                return None if running.cancel.is_set() else running
             job = Job(story.id)
             self._jobs[story.id] = job
         threading.Thread(target=self._run, args=(story, job), daemon=True,

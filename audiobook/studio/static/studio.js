@@ -102,6 +102,8 @@ function clock(seconds) {
   return `${m}:${String(s).padStart(2, "0")}`;
 }
 
+let started = false;
+
 function watch() {
   const row = document.getElementById("progress-row");
   const bar = document.getElementById("progress");
@@ -124,7 +126,7 @@ function watch() {
       bar.max = 1; bar.value = 1;
       text.textContent = "Done: " + job.made;
       toast("The audiobook is ready.");
-      setTimeout(() => location.reload(), 800);
+      if (started) setTimeout(() => location.reload(), 800);
     } else if (job.state === "failed") {
       failure.hidden = false;
       failure.textContent = "audiobook: error: " + job.error;
@@ -173,7 +175,7 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   document.getElementById("picker-save").addEventListener("click", savePick);
   document.getElementById("picker-play").addEventListener("click", () =>
-    play(`/api/say?id=${q(storyId)}&quote=${q(picked.dataset.id)}`));
+    play(`/api/say?id=${q(storyId)}&quote=${q(picked.dataset.id)}&t=${q(token)}`));
   for (const row of document.querySelectorAll(".cast-row")) {
     const name = row.dataset.name;
     row.querySelector(".gender").addEventListener("change", (e) => castEdit("gender", name, e.target.value));
@@ -188,12 +190,13 @@ document.addEventListener("DOMContentLoaded", () => {
       if (value && value !== name) castEdit("rename", name, value);
     });
     row.querySelector(".play-voice").addEventListener("click", () =>
-      play(`/api/say?profile=${q(row.querySelector(".voice").value)}`));
+      play(`/api/say?profile=${q(row.querySelector(".voice").value)}&t=${q(token)}`));
   }
   document.getElementById("generate").addEventListener("click", async () => {
     try {
       document.getElementById("job-error").hidden = true;
       await post("/api/generate");
+      started = true;
       watch();
     } catch (error) { toast(error.message, true); }
   });

@@ -21,7 +21,7 @@ from audiobook.text.formats._work import (
     words,
 )
 
-_WORK_URL = re.compile(r"/works/(\d+)")
+_WORK_URL = re.compile(r"/works/(\d{1,12})")
 _LABELS = {
     "summary": "summary",
     "notes": "notes",

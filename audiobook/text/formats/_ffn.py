@@ -28,8 +28,8 @@ _GENRES = frozenset(
     "tragedy western".split()
 )
 _FIELD = re.compile(r"^\s*([A-Za-z][A-Za-z ]*):\s*(.*)$", re.S)
-_STORY_URL = re.compile(r"/s/(\d+)(?:/(\d+))?")
-_AO3_URL = re.compile(r"/works/(\d+)")
+_STORY_URL = re.compile(r"/s/(\d{1,12})(?:/(\d{1,6}))?")
+_AO3_URL = re.compile(r"/works/(\d{1,12})")
 _NUMBER = re.compile(r"^\d+\.\s+")
 
 

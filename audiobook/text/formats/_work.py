@@ -14,7 +14,7 @@ from audiobook.text.formats._elements import Element
 
 AO3, FFN, FANFICFARE = "Archive of Our Own", "FanFiction.net", "FanFicFare"
 
-_NUMBERED = re.compile(r"^\s*(\d+)\.\s+(.*)$", re.S)
+_NUMBERED = re.compile(r"^\s*(\d{1,6})\.\s+(.*)$", re.S)
 
 
 @dataclass
