@@ -73,7 +73,8 @@ def group_pages(paths: Sequence[Path]) -> list[Story]:
     keys: dict[Path, tuple[str, str]] = {}
     parts: set[tuple[str, str, int]] = set()
     repeats: set[Path] = set()
-    for path in dict.fromkeys(paths):
+    # A browser saves a page again as "ch2 (1).html": the plain name is kept first.
+    for path in sorted(dict.fromkeys(paths), key=lambda p: (len(p.name), p.name)):
         if path.suffix.lower() in HTML_SUFFIXES:
             page = archive_page(path)
             if page is not None and page.info.story_id and page.info.part is not None:
@@ -88,7 +89,7 @@ def group_pages(paths: Sequence[Path]) -> list[Story]:
         groups.setdefault(key, []).append(path)
     out: list[Story] = []
     placed: set[tuple[str, str]] = set()
-    for path in paths:
+    for path in dict.fromkeys(paths):
         found = keys.get(path)
         if path in repeats:
             continue
