@@ -37,17 +37,14 @@ def client(address: str) -> Any:
         if address in _clients:
             return _clients[address]
         try:
-            from distributed import Client, LocalCluster
+            from distributed import Client
         except ImportError:
             raise ConfigError(
                 "--cluster needs Dask: pip install 'audiobook[cluster]'") from None
         workers = _local_workers(address)
         try:
             if workers is not None:
-                # The dashboard on a free port, not 8787, which another run may hold.
-                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                       dashboard_address=":0")
-                made = Client(cluster)
+                made = local_client(workers)
             else:
                 made = Client(address, timeout=CONNECT_TIMEOUT_S)
         except (OSError, TimeoutError) as exc:
@@ -56,6 +53,20 @@ def client(address: str) -> Any:
             ) from None
         _clients[address] = made
         return made
+
+
+def local_client(workers: int) -> Any:
+    """A client of a new LocalCluster of ``workers`` single-threaded worker processes."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    # The workers' statistical profiler samples every thread's stack every 10 ms, a
+    # cost each clip pays; a local cluster runs without it. The dashboard takes a free
+    # port, not 8787, which another run may hold.
+    dask.config.set({"distributed.worker.profile.enabled": False})
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                           dashboard_address=":0")
+    return Client(cluster)
 
 
 def remote_for(config: Config, stats: RemoteStats) -> RemoteEncoder | None:

@@ -89,11 +89,8 @@ def run_local(story: Path, folder: Path) -> tuple[float, Result, CpuMeter]:
 
 def run_cluster(story: Path, folder: Path) -> tuple[float, Result, RemoteStats, int, CpuMeter]:
     """(ii): seconds, result, the run's remote stats and the bytes of the pieces kept."""
-    from distributed import Client, LocalCluster
-
-    local = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                         dashboard_address=None)
-    client = Client(local)
+    # The LocalCluster `generate --cluster local:2` would start.
+    client = cluster.local_client(2)
     client.wait_for_workers(2)
     cluster._clients[NAME] = client
     caught: list[RemoteStats] = []
