@@ -73,6 +73,14 @@ class Result:
     warnings: tuple[str, ...] = ()
     """Fixes that could not be applied, one line each."""
 
+    def summary(self) -> str:
+        """"4:08, 3 chapters, 54 clips: 1 made, 53 reused": what the book is and what
+        this run had to make of it."""
+        minutes, seconds = divmod(round(self.seconds), 60)
+        chapters = "1 chapter" if self.chapters == 1 else f"{self.chapters} chapters"
+        return (f"{minutes}:{seconds:02d}, {chapters}, {self.clips} clips: "
+                f"{self.synthesized} made, {self.clips - self.synthesized} reused")
+
 
 def build_script(
     path: Story,

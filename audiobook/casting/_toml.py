@@ -106,3 +106,11 @@ class Fields:
             if len(item) > 200 or any(ord(c) < 32 for c in item):
                 raise self.fail(key, "has an entry that is too long or has control characters")
         return tuple(value)
+
+
+def toml_string(value: str) -> str:
+    """``value`` as a TOML basic string: quotes and backslashes escaped, and every
+    control character (DEL included) written as a \\u escape."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = "".join(c if 32 <= ord(c) != 127 else f"\\u{ord(c):04x}" for c in escaped)
+    return f'"{escaped}"'

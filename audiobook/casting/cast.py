@@ -24,7 +24,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from audiobook import files
-from audiobook.casting._toml import Fields, load_toml
+from audiobook.casting._toml import Fields, load_toml, toml_string
 from audiobook.casting.voices import narrator_profile
 from audiobook.config import Pauses
 from audiobook.errors import CastError
@@ -187,19 +187,19 @@ def render_cast_file(script: Script, cast: Cast,
     ``characters`` (edited) replace the script's own; ``pauses`` are kept as a table."""
     counts = line_counts(script)
     lines = [
-        f"# Cast for {_toml_string(script.book.title)}: edit the voices, then pass it with --cast.",
+        f"# Cast for {toml_string(script.book.title)}: edit the voices, then pass it with --cast.",
         "# Voices are the profile names listed by `audiobook voices`.",
-        f"narrator = {_toml_string(cast.narrator.name)}",
+        f"narrator = {toml_string(cast.narrator.name)}",
     ]
     for character in script.characters if characters is None else characters:
         lines += [
             "",
             f"# {counts[character.name]} line(s)",
             "[[characters]]",
-            f"name = {_toml_string(character.name)}",
-            f"aliases = [{', '.join(_toml_string(a) for a in character.aliases)}]",
-            f"gender = {_toml_string(character.gender.value)}",
-            f"voice = {_toml_string(cast.profile_for(character.name).name)}",
+            f"name = {toml_string(character.name)}",
+            f"aliases = [{', '.join(toml_string(a) for a in character.aliases)}]",
+            f"gender = {toml_string(character.gender.value)}",
+            f"voice = {toml_string(cast.profile_for(character.name).name)}",
         ]
     if pauses:
         lines += ["", "[pauses]", *(f"{name} = {ms}" for name, ms in pauses)]
@@ -248,10 +248,6 @@ def edit_cast(script: Script, cast: Cast, profiles: Mapping[str, VoiceProfile],
     return render_cast_file(script, edited, list(people.values()), pauses), edited
 
 
-def _toml_string(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    escaped = "".join(c if 32 <= ord(c) != 127 else f"\\u{ord(c):04x}" for c in escaped)
-    return f'"{escaped}"'
 
 
 def write_text_atomic(path: Path, text: str) -> None:

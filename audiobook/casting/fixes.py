@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from audiobook.casting._toml import Fields, load_toml
+from audiobook.casting._toml import Fields, load_toml, toml_string
 from audiobook.errors import FixesError
 from audiobook.files import write_text_atomic
 from audiobook.models import QUOTE_KINDS, Character, Gender, Kind, Script
@@ -173,10 +173,6 @@ def _short(text: str, limit: int = 40) -> str:
 _WRITING = threading.Lock()
 
 
-def _toml_string(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + "".join(c if ord(c) >= 32 and ord(c) != 127 else f"\\u{ord(c):04x}"
-                         for c in escaped) + '"'
 
 
 def set_fix(path: Path, story: str, quote_id: str, speaker: str, text: str | None = None) -> None:
@@ -194,11 +190,11 @@ def set_fix(path: Path, story: str, quote_id: str, speaker: str, text: str | Non
         entries[quote_id] = Fix(quote_id, speaker, text)
         lines = [
             "# Fixes made in the studio (the review file's format): one [[quote]] per fix.",
-            f"story = {_toml_string(story)}",
+            f"story = {toml_string(story)}",
         ]
         for fix in entries.values():
-            lines += ["", "[[quote]]", f"id = {_toml_string(fix.id)}",
-                      f"speaker = {_toml_string(fix.speaker)}"]
+            lines += ["", "[[quote]]", f"id = {toml_string(fix.id)}",
+                      f"speaker = {toml_string(fix.speaker)}"]
             if fix.text is not None:
-                lines.append(f"text = {_toml_string(fix.text)}")
+                lines.append(f"text = {toml_string(fix.text)}")
         write_text_atomic(path, "\n".join(lines) + "\n", FixesError)

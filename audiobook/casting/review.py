@@ -7,6 +7,7 @@ threshold), least sure first, or every quote in story order.
 
 from __future__ import annotations
 
+from audiobook.casting._toml import toml_string
 from audiobook.casting.fixes import NARRATOR_FIX, UNKNOWN_FIX
 from audiobook.models import QUOTE_KINDS, Kind, Script, Segment
 
@@ -50,11 +51,6 @@ class Contexts:
         return line
 
 
-def _string(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    escaped = "".join(c if ord(c) >= 32 and ord(c) != 127 else f"\\u{ord(c):04x}"
-                      for c in escaped)
-    return f'"{escaped}"'
 
 
 def render_review(script: Script, doubt: float, everything: bool = False) -> str:
@@ -64,23 +60,23 @@ def render_review(script: Script, doubt: float, everything: bool = False) -> str
     contexts = Contexts(script)
     which = "every quote" if everything else f"the quotes less sure than {doubt:g}"
     lines = [
-        f"# Review of {_string(script.book.title)}: {which} ({len(quotes)}).",
+        f"# Review of {toml_string(script.book.title)}: {which} ({len(quotes)}).",
         "# Change a speaker to a name or alias in the cast, a new name, "
         f'"{NARRATOR_FIX}" (the words are narration) or "{UNKNOWN_FIX}",',
         "# then pass this file back with --fixes FILE. Only id and speaker are needed.",
         "# A table left as it is confirms its speaker; delete those you did not check.",
-        f"story = {_string(script.book.title)}",
+        f"story = {toml_string(script.book.title)}",
     ]
     for seg in quotes:
         speaker = seg.speaker if seg.kind in QUOTE_KINDS else None
         lines += [
             "",
             "[[quote]]",
-            f"id = {_string(seg.id or '')}",
+            f"id = {toml_string(seg.id or '')}",
             f"chapter = {seg.chapter + 1}",
-            f"context = {_string(contexts.of(seg))}",
-            f"text = {_string(' '.join(text[seg.start : seg.end].split()))}",
-            f"speaker = {_string(speaker or UNKNOWN_FIX)}",
+            f"context = {toml_string(contexts.of(seg))}",
+            f"text = {toml_string(' '.join(text[seg.start : seg.end].split()))}",
+            f"speaker = {toml_string(speaker or UNKNOWN_FIX)}",
             f"confidence = {0.0 if seg.confidence is None else round(seg.confidence, 2)}",
         ]
     return "\n".join(lines) + "\n"

@@ -14,17 +14,10 @@ from audiobook.cli.options import (
 )
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def made_line(story: pipeline.Story, result: pipeline.Result) -> str:
-    minutes, seconds = divmod(round(result.seconds), 60)
     return (
         f"{escape(pipeline.story_label(story))}: wrote {escape(str(result.mp3))} "
-        f"({minutes}:{seconds:02d}, {_count(result.chapters, 'chapter')}, {result.clips} clips: "
-        f"{result.synthesized} made, {result.clips - result.synthesized} reused) "
-        f"and {escape(str(result.vtt))}"
+        f"({escape(result.summary())}) and {escape(str(result.vtt))}"
     )
 
 

@@ -87,8 +87,5 @@ class Jobs:
             job.error, job.state = f"unexpected error: {exc}", "failed"
         else:
             job.done = job.total = result.clips
-            minutes, seconds = divmod(round(result.seconds), 60)
-            job.made = (f"{result.mp3.name} ({minutes}:{seconds:02d}, {result.chapters} "
-                        f"chapters, {result.clips} clips: {result.synthesized} made, "
-                        f"{result.clips - result.synthesized} reused)")
+            job.made = f"{result.mp3.name} ({result.summary()})"
             job.state = "done"
