@@ -17,7 +17,7 @@ $(BIN)/python$(EXE):
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python$(EXE)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test,studio,cluster]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test,studio,cluster,piper]"
 	$(BIN)/python -c "import pathlib; pathlib.Path('$@').touch()"
 
 install: $(VENV)/.installed

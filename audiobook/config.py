@@ -132,6 +132,9 @@ class Config:
     engine: str = "pyttsx3"
     driver: str | None = None
     """The pyttsx3 driver (``espeak``, ``sapi5``, ``nsss``, …); None: pyttsx3's choice."""
+    piper_voices: tuple[Path, ...] = ()
+    """Folders of Piper voices (``--piper-voices``), searched before
+    ``AUDIOBOOK_PIPER_VOICES`` and the platform's data folder."""
     jobs: int = 0
     """Synthesis worker processes; 0 means the CPU count."""
     title: str | None = None

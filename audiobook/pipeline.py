@@ -105,16 +105,22 @@ def build_script(
 
 
 def engine_spec(config: Config) -> EngineSpec:
-    """The engine and pyttsx3 driver ``config`` asks for."""
-    return EngineSpec(config.engine, config.driver)
+    """The engine, pyttsx3 driver and Piper voice folders ``config`` asks for."""
+    from audiobook.audio.engines.piper_voices import search_path
+
+    return EngineSpec(config.engine, config.driver, search_path(config.piper_voices))
 
 
 def voices(config: Config) -> tuple[dict[str, VoiceProfile], Catalog]:
     """The voice profiles, each resolved to the installed voice it speaks with, and
-    the engine's catalog of voices (asked of the engine in a child process)."""
+    the run's engine's catalog of voices (pyttsx3 is asked in a child process).
+    Profiles that name another engine speak with one of its voices."""
     profiles = load_profiles(config.voices_dir)  # a bad folder is said before the engine starts
-    found = catalog(engine_spec(config))
-    return resolve(profiles, found), found
+    spec = engine_spec(config)
+    found = catalog(spec)
+    engines = sorted({p.engine for p in profiles.values() if p.engine} - {spec.name})
+    others = [catalog(spec.using(name)) for name in engines]
+    return resolve(profiles, found, others), found
 
 
 @dataclass(frozen=True)

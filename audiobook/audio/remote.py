@@ -4,7 +4,7 @@ the piece's bytes; the caller keeps them in its own piece cache and joins them a
 local pieces are joined.
 
 Workers are Dask's daemonic processes, which may not start children, so a worker
-speaks in its own process with one engine, made once. A call that hangs ends the
+speaks in its own process with its engine, made once. A call that hangs ends the
 worker process (the nanny starts a new one and Dask runs the task again elsewhere),
 which bounds a hung engine call as the local pool's timeout does. Each worker keeps
 its own clip and piece caches; piece keys are the same as locally.
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from audiobook.audio.assemble import encode_runs
-from audiobook.audio.engines import Engine, EngineSpec, create_engine, engine_identity
+from audiobook.audio.engines import Engine, EngineSpec, create_engine, voice_identity
 from audiobook.audio.mp3_frames import Piece
 from audiobook.audio.pieces import PieceStore, Run
 from audiobook.audio.synthesize import clip_key, clip_path
@@ -36,18 +36,25 @@ from audiobook.models import Clip
 HUNG_EXIT = 70
 """The exit status of a worker process ended because its engine hung."""
 
-_engine: Engine | None = None
-_engine_spec: EngineSpec | None = None
+_engines: dict[EngineSpec, Engine] = {}
 _engine_lock = threading.Lock()
+_APART = {"pyttsx3", "piper"}
+"""Engines that each embed espeak-ng: one process can run only one of them."""
 
 
 def _worker_engine(spec: EngineSpec) -> Engine:
-    """The worker process's one engine, made on its first task."""
-    global _engine, _engine_spec
+    """The worker process's engine for ``spec``, made on its first task."""
     with _engine_lock:
-        if _engine is None or _engine_spec != spec:
-            _engine, _engine_spec = create_engine(spec), spec
-        return _engine
+        if spec not in _engines:
+            running = {s.name for s in _engines} & _APART
+            if spec.name in _APART and running - {spec.name}:
+                raise EngineError(
+                    f"This cluster worker already runs the {running.pop()} engine, and the "
+                    f"{spec.name} engine cannot share its process; restart the workers, and "
+                    "give every profile the same engine when using --cluster."
+                )
+            _engines[spec] = create_engine(spec)
+        return _engines[spec]
 
 
 def _speak(engine: Engine, utterance: Any, path: Path) -> None:
@@ -75,16 +82,17 @@ def make_piece(run: Run, title: str, spec: EngineSpec, cache_dir: str | None,
     if found is not None:
         piece, lengths = found
         return Path(piece.path).read_bytes(), lengths, 0
-    identity = engine_identity(spec)
     spoken = 0
 
     def clips() -> Iterator[Clip]:
         # Spoken as the encoder asks for them, so that speaking and encoding overlap.
         nonlocal spoken
         for utterance in run.utterances:
-            path = clip_path(clips_dir, clip_key(identity, utterance.profile, utterance.text))
+            profile = utterance.profile
+            path = clip_path(clips_dir, clip_key(voice_identity(spec, profile), profile,
+                                                 utterance.text))  # fmt: skip
             if not path.exists():
-                _speak(_worker_engine(spec), utterance, path)
+                _speak(_worker_engine(spec.using(profile.engine)), utterance, path)
                 spoken += 1
             yield Clip(utterance, path)
 

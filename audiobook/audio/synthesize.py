@@ -2,7 +2,8 @@
 
 Clips are yielded in book order as soon as each is ready, with a bounded window of
 work in flight, so assembly overlaps synthesis and memory stays flat however long
-the book. The cache is content-addressed (engine identity, voice settings, text)
+the book. The cache is content-addressed (engine identity with a Piper model's hash, voice
+settings, text)
 and shared safely between runs: workers write a temporary file and rename it.
 
 The worker pool is our own rather than ``concurrent.futures``: the parent hands
@@ -20,7 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from audiobook.audio.engines import EngineSpec, engine_identity
+from audiobook.audio.engines import EngineSpec, as_spec, voice_identity
 from audiobook.audio.workers import Pool, SynthesisStats
 from audiobook.config import CLIP_TIMEOUT_S
 from audiobook.models import Clip, Utterance, VoiceProfile
@@ -40,8 +41,7 @@ def count_missing(
     utterances: Sequence[Utterance], engine: str | EngineSpec, cache_dir: Path
 ) -> int:
     """How many distinct clips a ``synthesize`` run would have to synthesise now."""
-    identity = engine_identity(engine)
-    keys = {clip_key(identity, u.profile, u.text) for u in utterances}
+    keys = {clip_key(voice_identity(engine, u.profile), u.profile, u.text) for u in utterances}
     return sum(1 for key in keys if not clip_path(cache_dir, key).exists())
 
 
@@ -66,7 +66,9 @@ def synthesize(
     """Yield one clip per utterance, in order, synthesising what the cache lacks.
 
     ``jobs`` worker processes (spawned, each with its own engine) work at most
-    ``window`` clips ahead of the one being yielded (default ``8 * jobs``).
+    ``window`` clips ahead of the one being yielded (default ``8 * jobs``). A profile
+    that names its own engine is spoken by workers of that engine (up to ``jobs``
+    more): engines never share a process, as Piper's and pyttsx3's espeak-ng cannot.
     ``on_clip(done, total)`` is called before each clip is yielded, cache hits
     included. A clip may take ``timeout_s`` (default ``CLIP_TIMEOUT_S``) per
     started 1000 characters. A worker that dies or hangs is replaced and its clip
@@ -74,13 +76,20 @@ def synthesize(
     ``chapter_titles``) and the sentence. Closing the generator early, or an
     exception such as KeyboardInterrupt, kills the workers at once.
     """
-    identity = engine_identity(engine)
+    spec = as_spec(engine)
     jobs = max(1, jobs)
     window = window if window > 0 else 8 * jobs
     stats = stats if stats is not None else SynthesisStats()
     per_clip = CLIP_TIMEOUT_S if timeout_s is None else timeout_s
-    pool = Pool(engine, jobs, stats, chapter_titles, per_clip)
-    ahead: deque[tuple[Utterance, str, Path]] = deque()
+    pools: dict[EngineSpec, Pool] = {}
+
+    def pool_for(utterance: Utterance) -> Pool:
+        own = spec.using(utterance.profile.engine)
+        if own not in pools:
+            pools[own] = Pool(own, jobs, stats, chapter_titles, per_clip)
+        return pools[own]
+
+    ahead: deque[tuple[Utterance, str, Path, Pool]] = deque()
     total = len(utterances)
     upcoming = iter(utterances)
     finished = False
@@ -90,21 +99,24 @@ def synthesize(
                 utterance = next(upcoming, None)
                 if utterance is None:
                     break
-                key = clip_key(identity, utterance.profile, utterance.text)
+                key = clip_key(voice_identity(spec, utterance.profile), utterance.profile,
+                               utterance.text)  # fmt: skip
                 path = clip_path(cache_dir, key)
+                pool = pool_for(utterance)
                 if key not in pool.jobs and not path.exists():
                     pool.submit(key, utterance, path)
                 else:
                     stats.hits += 1
-                ahead.append((utterance, key, path))
-            utterance, key, path = ahead.popleft()
+                ahead.append((utterance, key, path, pool))
+            utterance, key, path, pool = ahead.popleft()
             pool.wait(key)
             if on_clip is not None:
                 on_clip(done, total)
             yield Clip(utterance, path)
         finished = True
     finally:
-        pool.close(kill=not finished)
+        for pool in pools.values():
+            pool.close(kill=not finished)
 
 
 @dataclass
@@ -119,7 +131,8 @@ class Synthesizer:
     stats: SynthesisStats = field(default_factory=SynthesisStats)
 
     def key(self, utterance: Utterance) -> str:
-        return clip_key(engine_identity(self.engine), utterance.profile, utterance.text)
+        return clip_key(voice_identity(self.engine, utterance.profile), utterance.profile,
+                        utterance.text)  # fmt: skip
 
     def clips(self, utterances: Sequence[Utterance]) -> Iterator[Clip]:
         return synthesize(

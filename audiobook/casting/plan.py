@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from audiobook.casting.lexicon import Lexicon
 from audiobook.config import MAX_CLIP_CHARS, Pauses
 from audiobook.models import (
+    PIPER,
     QUOTE_KINDS,
     SPOKEN_KINDS,
     Book,
@@ -218,3 +219,18 @@ def segment_voice(seg: Segment, cast: Cast, genders: dict[str, str], doubt: floa
     if doubtful(seg, doubt):
         return cast.shared_for(genders.get(seg.speaker or "", "unknown"))
     return cast.profile_for(seg.speaker)
+
+
+def variants(cast: Cast) -> list[tuple[str, list[str]]]:
+    """Piper voices that several of the cast's profiles speak with, and those profiles:
+    they differ only in speed and noise settings, being one voice."""
+    used = [cast.narrator, *(p for _, p in cast.speakers), *(p for _, p in cast.shared)]
+    if cast.unknown is not None:
+        used.append(cast.unknown)
+    by_voice: dict[str, list[str]] = {}
+    for profile in used:
+        if profile.engine == PIPER:
+            names = by_voice.setdefault(profile.voice, [])
+            if profile.name not in names:
+                names.append(profile.name)
+    return [(voice, names) for voice, names in by_voice.items() if len(names) > 1]

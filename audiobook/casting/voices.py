@@ -5,32 +5,46 @@ A profile file describes a voice: name, gender, age, language (a BCP 47 tag such
 one-line description. It may name an engine voice per pyttsx3 driver in a
 ``[voice]`` table (``espeak = "en-us+m3"``, ``sapi5 = "HKEY_…_ZIRA_11.0"``,
 ``nsss = "com.apple.voice.compact.en-US.Samantha"``); a bare ``voice = "en-us+m3"``
-is the espeak voice. ``resolve`` gives every profile the engine voice it speaks with,
-given the engine's Catalog (which the pipeline asks the engine for).
+is the espeak voice; ``piper = "en_US-joe-medium"`` (or ``"MODEL:N"``, speaker N of a
+model with several) names a Piper voice. ``engine`` makes the profile speak with that
+engine whatever ``--engine`` says, and ``variation`` (0.0-1.0) sets how much Piper
+varies the voice. ``resolve`` gives every profile the engine voice it speaks with,
+given the engines' Catalogs (which the pipeline asks the engines for).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from audiobook.casting._toml import Fields, load_toml
 from audiobook.casting.resources import shipped_voices_dir
 from audiobook.errors import VoiceError
-from audiobook.models import DRIVER_NAME, ESPEAK, Catalog, EngineVoice, Gender, VoiceProfile
+from audiobook.models import (
+    DRIVER_NAME,
+    ENGINE_NAMES,
+    ESPEAK,
+    PIPER,
+    Catalog,
+    EngineVoice,
+    Gender,
+    VoiceProfile,
+)
 
 PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 """Profile names are used in cast files and file names: keep them plain."""
 ESPEAK_VOICE = re.compile(r"[A-Za-z0-9_+./-]{1,100}")
 """espeak-ng reads a voice id as a file name: no '..', nothing but these."""
 LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
+PIPER_VOICE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,150}(?::\d{1,6})?")
+"""A Piper model's name, and a speaker id for a model with several."""
 
 ROLES = ("narrator", "character", "minor")
 AGES = ("child", "young", "adult", "old")
 KEYS = {"name", "voice", "rate", "pitch", "volume", "gender", "age", "language", "role",
-        "description"}  # fmt: skip
+        "description", "engine", "variation"}  # fmt: skip
 
 
 def default_voices_dir() -> Path:
@@ -57,6 +71,9 @@ def _named_voices(fields: Fields) -> tuple[tuple[str, str], ...]:
         voice = named.string(driver, max_len=200)
         if driver == ESPEAK and (not ESPEAK_VOICE.fullmatch(voice) or ".." in voice):
             raise fields.fail("voice", f"is '{voice}', which is not an engine voice id")
+        if driver == PIPER and not PIPER_VOICE.fullmatch(voice):
+            raise named.fail(driver, f"is '{voice}'; name a Piper model such as "
+                                     "en_US-joe-medium, or MODEL:N for its speaker N")  # fmt: skip
         if not voice.strip():
             raise named.fail(driver, "is empty")
         voices.append((driver, voice))
@@ -86,6 +103,8 @@ def load_profile(path: Path) -> VoiceProfile:
         language=language,
         voices=voices,
         source=path,
+        engine=fields.choice("engine", "", ENGINE_NAMES) if "engine" in fields.table else "",
+        variation=fields.number("variation", 0.5, 0.0, 1.0),
     )
 
 
@@ -114,8 +133,12 @@ def narrator_profile(profiles: Mapping[str, VoiceProfile]) -> VoiceProfile:
     return next(p for p in profiles.values() if p.role == "narrator")
 
 
-def resolve(profiles: Mapping[str, VoiceProfile], found: Catalog) -> dict[str, VoiceProfile]:
-    """Every profile with ``voice`` set to the installed voice it speaks with.
+def resolve(
+    profiles: Mapping[str, VoiceProfile], found: Catalog, others: Sequence[Catalog] = ()
+) -> dict[str, VoiceProfile]:
+    """Every profile with ``voice`` set to the installed voice it speaks with, and
+    ``engine`` to the engine that has it: the one its file names (whose catalog is
+    among ``others``), else ``found``'s, the run's engine.
 
     A voice the profile names for this driver must be installed (that is how a typo
     is caught). The others get an installed voice of their language, then of their
@@ -124,8 +147,23 @@ def resolve(profiles: Mapping[str, VoiceProfile], found: Catalog) -> dict[str, V
     Narrators choose first and keep their voice to themselves wherever another voice
     fits; then characters, then shared voices, each in name order; ties go to the
     driver's own order, so the choice is the same on every run. Where the driver
-    cannot set pitch, characters sharing a voice get rates a step apart.
+    cannot set pitch, characters sharing a voice get rates a step apart (and on Piper,
+    variations apart). Each engine's voices are shared out among its own profiles.
     """
+    catalogs = {c.engine: c for c in (*others, found)}
+    groups: dict[str, dict[str, VoiceProfile]] = {}
+    for name, profile in profiles.items():
+        groups.setdefault(profile.engine or found.engine, {})[name] = profile
+    resolved: dict[str, VoiceProfile] = {}
+    for engine, group in groups.items():
+        if engine not in catalogs:
+            raise VoiceError(f"no voices of the {engine} engine were asked for")
+        for name, profile in _resolve_with(group, catalogs[engine]).items():
+            resolved[name] = replace(profile, engine=engine)
+    return {name: resolved[name] for name in profiles}
+
+
+def _resolve_with(profiles: Mapping[str, VoiceProfile], found: Catalog) -> dict[str, VoiceProfile]:
     driver = found.driver
     order = sorted(profiles, key=lambda name: (ROLES.index(profiles[name].role), name))
     resolved: dict[str, VoiceProfile] = {}
@@ -142,9 +180,11 @@ def resolve(profiles: Mapping[str, VoiceProfile], found: Catalog) -> dict[str, V
             continue
         if not found.has(named):
             where = profiles[name].source or name
+            engine = "Piper" if driver == PIPER else f"pyttsx3's {driver} driver"
+            listing = "audiobook voices --engine piper" if driver == PIPER else "audiobook voices"
             raise VoiceError(
-                f"{where}: voice '{named}' is not installed for pyttsx3's {driver} driver "
-                "(`audiobook voices` lists the installed ones)"
+                f"{where}: voice '{named}' is not installed for {engine} "
+                f"(`{listing}` lists the installed ones)"
             )
         use(name, named)
     candidates = _candidates(found)
@@ -156,7 +196,7 @@ def resolve(profiles: Mapping[str, VoiceProfile], found: Catalog) -> dict[str, V
         profile = profiles[name]
         use(name, min(candidates, key=lambda c: _rank(profile, c, uses)).id)
     if not found.pitch:
-        _spread_rates(resolved)
+        _spread_rates(resolved, vary=driver == PIPER)
     return {name: resolved[name] for name in profiles}
 
 
@@ -167,9 +207,15 @@ RATE_SPAN = 1.4
 """No shared profile is moved further than this factor from its group's median rate."""
 
 
-def _spread_rates(resolved: dict[str, VoiceProfile]) -> None:
+VARIATIONS = (0.5, 0.2, 0.8, 0.35, 0.65, 0.1, 0.9, 0.0, 1.0, 0.45, 0.55)
+"""Piper variations for profiles that share one voice, so that two at the same rate
+still differ: the first one free is taken."""
+
+
+def _spread_rates(resolved: dict[str, VoiceProfile], vary: bool = False) -> None:
     """Give characters that share one voice rates a step apart, around their median,
-    slowest profile slowest; the narrator keeps its own rate."""
+    slowest profile slowest (and with ``vary``, variations in turn); the narrator
+    keeps its own."""
     groups: dict[str, list[str]] = {}
     for name, profile in resolved.items():
         if profile.role != "narrator":
@@ -183,6 +229,23 @@ def _spread_rates(resolved: dict[str, VoiceProfile]) -> None:
             rate = middle * RATE_STEP ** (i - (len(names) - 1) / 2)
             rate = min(max(rate, middle / RATE_SPAN, 80), middle * RATE_SPAN, 450)
             resolved[name] = replace(resolved[name], rate=round(rate))
+        if vary:
+            _spread_variations(resolved, names)
+
+
+def _spread_variations(resolved: dict[str, VoiceProfile], names: list[str]) -> None:
+    """Give profiles that share one voice, in order, the first variation that no other
+    profile of that voice and rate has (the narrator's included)."""
+    voice = resolved[names[0]].voice
+    taken = {
+        (p.rate, p.variation) for n, p in resolved.items() if n not in names and p.voice == voice
+    }
+    for i, name in enumerate(names):
+        rate = resolved[name].rate
+        free = [v for v in VARIATIONS if (rate, v) not in taken]
+        variation = free[0] if free else VARIATIONS[i % len(VARIATIONS)]
+        taken.add((rate, variation))
+        resolved[name] = replace(resolved[name], variation=variation)
 
 
 NARRATOR_USES = 1000

@@ -30,6 +30,7 @@ from audiobook.cli.options import (
     LexiconOpt,
     NarratorOpt,
     NotesOpt,
+    PiperVoicesOpt,
     StoryArg,
     TitleOpt,
     VoicesOpt,
@@ -39,7 +40,7 @@ from audiobook.cli.options import (
 )
 from audiobook.cli.progress import made_line, progress_bars
 from audiobook.cli.serve import serve_studio
-from audiobook.cli.views import print_script
+from audiobook.cli.views import print_script, print_voices
 from audiobook.config import Config, audio_settings
 from audiobook.errors import AudiobookError
 from audiobook.output.script_json import script_json
@@ -70,6 +71,8 @@ def _warn(warnings: tuple[str, ...]) -> None:
 
 
 def _config(**kwargs: Any) -> Config:
+    if kwargs.get("piper_voices"):
+        kwargs["piper_voices"] = tuple(kwargs["piper_voices"])
     return replace(Config(), **{k: v for k, v in kwargs.items() if v is not None})
 
 
@@ -102,6 +105,7 @@ def generate(
     ] = None,
     engine: EngineOpt = "pyttsx3",
     driver: DriverOpt = None,
+    piper_voices: PiperVoicesOpt = None,
     format: Annotated[
         str, typer.Option("--format", help="mp3, or m4b (AAC with chapters, for audiobook apps).")
     ] = "mp3",
@@ -138,7 +142,8 @@ def generate(
     config = _config(
         out_dir=output, cast_file=cast, voices_dir=voices, jobs=jobs, title=title, author=author,
         cover=cover, encoding=encoding, read_notes=read_notes, cache_dir=cache, engine=engine,
-        driver=driver, lexicons=tuple(lexicon) if lexicon else None, narrator=narrator,
+        driver=driver, piper_voices=piper_voices, lexicons=tuple(lexicon) if lexicon else None,
+        narrator=narrator,
         format=format, split=split, doubt=doubt, fixes=tuple(fixes) if fixes else None,
         cluster=cluster, cluster_cache=cache if cluster else None,
     )
@@ -187,13 +192,15 @@ def script(
     narrator: NarratorOpt = None,
     engine: EngineOpt = "pyttsx3",
     driver: DriverOpt = None,
+    piper_voices: PiperVoicesOpt = None,
     doubt: DoubtOpt = None,
     fixes: FixesOpt = None,
 ) -> None:
     """Show the segmented, attributed script, without synthesis."""
     config = _config(cast_file=cast, voices_dir=voices, encoding=encoding, title=title,
                      author=author, read_notes=read_notes, narrator=narrator, engine=engine,
-                     driver=driver, lexicons=tuple(lexicon) if lexicon else None,
+                     driver=driver, piper_voices=piper_voices,
+                     lexicons=tuple(lexicon) if lexicon else None,
                      doubt=doubt, fixes=tuple(fixes) if fixes else None)
     with user_errors():
         if as_text:
@@ -221,12 +228,13 @@ def cast_command(
     narrator: NarratorOpt = None,
     engine: EngineOpt = "pyttsx3",
     driver: DriverOpt = None,
+    piper_voices: PiperVoicesOpt = None,
     doubt: DoubtOpt = None,
     fixes: FixesOpt = None,
 ) -> None:
     """List the characters found, their gender, line counts and voices."""
     config = _config(cast_file=cast, voices_dir=voices, encoding=encoding, narrator=narrator,
-                     engine=engine, driver=driver, doubt=doubt,
+                     engine=engine, driver=driver, piper_voices=piper_voices, doubt=doubt,
                      fixes=tuple(fixes) if fixes else None)
     with user_errors():
         prepared = pipeline.prepare(batch.single_story(story), config)
@@ -268,11 +276,13 @@ def review(
     read_notes: NotesOpt = False,
     engine: EngineOpt = "pyttsx3",
     driver: DriverOpt = None,
+    piper_voices: PiperVoicesOpt = None,
 ) -> None:
     """Write the quotes to check (least sure first) as a TOML file to edit and pass
     back with --fixes."""
     config = _config(cast_file=cast, voices_dir=voices, encoding=encoding,
-                     read_notes=read_notes, engine=engine, driver=driver, doubt=doubt,
+                     read_notes=read_notes, engine=engine, driver=driver,
+                     piper_voices=piper_voices, doubt=doubt,
                      fixes=tuple(fixes) if fixes else None)
     with user_errors():
         prepared = pipeline.prepare(batch.single_story(story), config)
@@ -295,6 +305,7 @@ def studio(
     ] = None,
     engine: EngineOpt = "pyttsx3",
     driver: DriverOpt = None,
+    piper_voices: PiperVoicesOpt = None,
     cache: Annotated[
         Path | None, typer.Option("--cache", help="Cache folder (clips and encoded chapters).")
     ] = None,
@@ -306,7 +317,8 @@ def studio(
     ] = False,
 ) -> None:
     """Serve the studio, a local web page to review, fix, generate and listen."""
-    config = _config(engine=engine, driver=driver, cache_dir=cache, voices_dir=voices)
+    config = _config(engine=engine, driver=driver, piper_voices=piper_voices, cache_dir=cache,
+                     voices_dir=voices)
     with user_errors():
         serve_studio(path, output, config, host, port, open_browser)
 
@@ -316,45 +328,13 @@ def voices_command(
     voices: VoicesOpt = None,
     engine: EngineOpt = "pyttsx3",
     driver: DriverOpt = None,
+    piper_voices: PiperVoicesOpt = None,
 ) -> None:
     """List the voice profiles, the installed voice each speaks with here, and the
-    voices the engine has installed."""
-    from audiobook.casting.voices import describe_voice
-
-    config = _config(voices_dir=voices, engine=engine, driver=driver)
+    voices the engine has installed (with Piper, the voice models found)."""
+    config = _config(voices_dir=voices, engine=engine, driver=driver, piper_voices=piper_voices)
     with user_errors():
-        profiles, found = pipeline.voices(config)
-        where = f"the {engine} engine"
-        if engine == "pyttsx3":
-            where = f"pyttsx3's {found.driver} driver"
-        out.print(f"[bold]Profiles[/], as they speak with {where}")
-        for p in profiles.values():
-            named = "" if p.named_voice(found.driver) else "  (chosen by language, gender, age)"
-            out.print(
-                f"  {p.name:16} {p.gender.value:7} {p.age:6} {p.language:6} {p.role:9} "
-                f"{p.rate:3d} wpm  pitch {p.pitch:2d}  {escape(p.description)}"
-            )
-            out.print(f"    speaks with {escape(describe_voice(p.voice, found))}{named}")
-        if not found.pitch:
-            out.print(
-                f"  ({found.driver} cannot set pitch: profiles are told apart by voice and rate;"
-                " characters sharing a voice get rates a step apart)"
-            )
-            shared: dict[str, list[str]] = {}
-            for p in profiles.values():
-                shared.setdefault(p.voice, []).append(p.name)
-            for voice_id, names in shared.items():
-                if len(names) > 4:
-                    out.print(
-                        f"  ({len(names)} profiles share {escape(describe_voice(voice_id, found))}"
-                        "; installing more voices tells them apart better)"
-                    )
-        installed = found.voices
-        out.print(f"\n[bold]Voices installed for {where}[/] ({len(installed)})")
-        for v in installed:
-            about = ", ".join(x for x in (*v.languages, v.gender or "", v.age or "") if x)
-            suffix = "  " + escape(f"[{about}]") if about else ""
-            out.print(f"  {escape(v.id):28} {escape(v.name)}{suffix}")
+        print_voices(config)
 
 
 @app.command()
@@ -365,12 +345,14 @@ def preview(
     voices: VoicesOpt = None,
     engine: EngineOpt = "pyttsx3",
     driver: DriverOpt = None,
+    piper_voices: PiperVoicesOpt = None,
     cache: Annotated[
         Path | None, typer.Option("--cache", help="Cache folder (clips and encoded chapters).")
     ] = None,
 ) -> None:
     """Speak a short sample with one profile, to audition it."""
-    config = _config(voices_dir=voices, engine=engine, driver=driver, cache_dir=cache)
+    config = _config(voices_dir=voices, engine=engine, driver=driver, piper_voices=piper_voices,
+                     cache_dir=cache)
     with user_errors():
         path = pipeline.preview(profile, text, output, config)
         err.print(f"wrote {escape(str(path))}")

@@ -55,7 +55,17 @@ NarratorOpt = Annotated[
 
 
 EngineOpt = Annotated[
-    str, typer.Option("--engine", help="Speech engine: pyttsx3, or fake (silent tones, for tests).")
+    str,
+    typer.Option("--engine", help="Speech engine: pyttsx3 (espeak-ng on Linux), piper (natural "
+                 "voices: pip install 'audiobook[piper]'), or fake (tones, for tests)."),
+]
+
+
+PiperVoicesOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--piper-voices", metavar="DIR",
+                 help="Folder of Piper voices (NAME.onnx and NAME.onnx.json); repeat for "
+                 "several. $AUDIOBOOK_PIPER_VOICES and the data folder's piper/ come next."),
 ]
 
 

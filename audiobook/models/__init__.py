@@ -34,7 +34,9 @@ from audiobook.models.text import (
 )
 from audiobook.models.voices import (
     DRIVER_NAME,
+    ENGINE_NAMES,
     ESPEAK,
+    PIPER,
     Cast,
     Catalog,
     EngineSpec,
@@ -45,7 +47,9 @@ from audiobook.models.voices import (
 
 __all__ = [
     "DRIVER_NAME",
+    "ENGINE_NAMES",
     "ESPEAK",
+    "PIPER",
     "QUOTE_KINDS",
     "SPOKEN_KINDS",
     "Book",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from audiobook.models.text import Gender
@@ -39,15 +39,27 @@ class VoiceProfile:
     language: str = "en"
     """A BCP 47 language tag (``en-GB``): the language and accent to choose a voice by."""
     voices: tuple[tuple[str, str], ...] = ()
-    """(pyttsx3 driver, engine voice id) pairs the profile file names, by driver."""
+    """(pyttsx3 driver or ``piper``, engine voice id) pairs the profile file names."""
     source: Path | None = field(default=None, compare=False)
+    engine: str = ""
+    """The engine this profile speaks with: the one its file names, else (once
+    resolved) the run's; empty in a profile file that names none."""
+    variation: float = 0.5
+    """0.0-1.0: how much Piper varies the voice (its noise settings); 0.5 is the
+    model's own. espeak-ng has no such setting."""
 
     def named_voice(self, driver: str) -> str | None:
         """The engine voice the profile file names for ``driver``, if any."""
         return dict(self.voices).get(driver)
 
     def settings(self) -> dict[str, object]:
-        """What reaches the engine: the part of the profile that changes the audio."""
+        """What reaches the engine: the part of the profile that changes the audio.
+
+        Piper cannot set pitch, so a Piper profile's pitch is not part of it; the
+        model file's hash is in the engine's identity (``voice_identity``)."""
+        if self.engine == PIPER:
+            return {"voice": self.voice, "rate": self.rate, "variation": self.variation,
+                    "volume": self.volume}  # fmt: skip
         return {"voice": self.voice, "rate": self.rate, "pitch": self.pitch, "volume": self.volume}
 
 
@@ -79,6 +91,10 @@ class Cast:
 
 #: Drivers whose voices are espeak-ng's and whose ids name a voice and variant.
 ESPEAK = "espeak"
+#: The Piper engine; also its key in a profile's [voice] table.
+PIPER = "piper"
+#: The speech engines ``--engine`` and a profile's ``engine`` may name.
+ENGINE_NAMES = ("pyttsx3", PIPER, "fake")
 
 
 DRIVER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
@@ -93,9 +109,17 @@ class EngineSpec:
     driver: str | None = None
     """A module under ``pyttsx3.drivers`` (``espeak``, ``sapi5``, ``nsss``, …);
     None is pyttsx3's own choice for this platform."""
+    piper_voices: tuple[Path, ...] = ()
+    """The folders searched for Piper voice models, first ones first."""
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.driver})" if self.driver else self.name
+        if self.driver and self.name == "pyttsx3":
+            return f"{self.name} ({self.driver})"
+        return self.name
+
+    def using(self, name: str) -> EngineSpec:
+        """The same settings for the engine ``name`` (a profile's own engine)."""
+        return self if not name or name == self.name else replace(self, name=name)
 
 
 @dataclass(frozen=True)
@@ -119,6 +143,8 @@ class Catalog:
     """The pyttsx3 driver (the fake engine stands in for espeak)."""
     pitch: bool = True
     """Whether the driver can set a voice's pitch."""
+    engine: str = "pyttsx3"
+    """The engine whose voices these are."""
 
     def has(self, voice_id: str) -> bool:
         """Whether ``voice_id`` names an installed voice (on espeak, voice and variant)."""

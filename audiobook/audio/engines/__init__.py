@@ -25,7 +25,9 @@ from typing import Protocol
 from audiobook.errors import AudiobookError, EngineError
 from audiobook.models import (
     DRIVER_NAME,
+    ENGINE_NAMES,
     ESPEAK,
+    PIPER,
     Catalog,
     EngineSpec,
     EngineVoice,
@@ -33,7 +35,6 @@ from audiobook.models import (
     voice_exists,
 )
 
-ENGINE_NAMES = ("pyttsx3", "fake")
 
 class Engine(Protocol):
     name: str
@@ -52,8 +53,8 @@ def as_spec(engine: str | EngineSpec) -> EngineSpec:
             f"There is no speech engine called {spec.name!r}; "
             f"choose one of {', '.join(ENGINE_NAMES)}."
         )
-    if spec.driver is not None and spec.name != "pyttsx3":
-        raise EngineError(f"--driver chooses a pyttsx3 driver; the {spec.name} engine has none.")
+    if spec.driver is not None and spec.name == "fake":
+        raise EngineError("--driver chooses a pyttsx3 driver; the fake engine has none.")
     return spec
 
 
@@ -63,6 +64,8 @@ def driver_name(engine: str | EngineSpec) -> str:
     spec = as_spec(engine)
     if spec.name == "fake":
         return ESPEAK
+    if spec.name == PIPER:
+        return PIPER
     if spec.driver is None:
         try:
             from pyttsx3.engine import default_engine_by_sys_platform
@@ -104,6 +107,10 @@ def create_engine(engine: str | EngineSpec) -> Engine:
         from audiobook.audio.engines.fake import FakeEngine
 
         return FakeEngine()
+    if spec.name == PIPER:
+        from audiobook.audio.engines.piper import PiperEngine
+
+        return PiperEngine(spec.piper_voices)
     driver = driver_name(spec)
     if driver == ESPEAK:
         from audiobook.audio.engines.pyttsx3_engine import shared_engine
@@ -135,6 +142,15 @@ def engine_identity(engine: str | EngineSpec) -> str:
         from audiobook.audio.engines.fake import IDENTITY
 
         return IDENTITY
+    if spec.name == PIPER:
+        from audiobook.audio.engines.piper import REVISION
+        from audiobook.audio.engines.piper_voices import NEEDS_EXTRA
+
+        try:
+            versions = [metadata.version(name) for name in ("piper-tts", "onnxruntime")]
+        except metadata.PackageNotFoundError:
+            raise EngineError(NEEDS_EXTRA) from None
+        return f"piper-tts-{versions[0]}+onnxruntime-{versions[1]}+audiobook-{REVISION}"
     try:
         pyttsx3_version = metadata.version("pyttsx3")
     except metadata.PackageNotFoundError as exc:
@@ -154,11 +170,30 @@ def engine_identity(engine: str | EngineSpec) -> str:
     )
 
 
+def voice_identity(engine: str | EngineSpec, profile: VoiceProfile) -> str:
+    """The identity of the engine ``profile`` speaks with (its own, else ``engine``):
+    for Piper, with the hash of the voice's model file, so a changed model is new audio."""
+    spec = as_spec(engine).using(profile.engine)
+    identity = engine_identity(spec)
+    if spec.name == PIPER:
+        from audiobook.audio.engines.piper_voices import model_hash
+
+        identity += f"+model-{model_hash(_piper_model(spec.piper_voices, profile.voice))}"
+    return identity
+
+
+@functools.lru_cache(maxsize=256)
+def _piper_model(folders: tuple[Path, ...], voice_id: str) -> Path:
+    from audiobook.audio.engines.piper_voices import find_voice
+
+    return find_voice(folders, voice_id)[0].path
+
+
 def _catalog_here(spec: EngineSpec) -> Catalog:
     engine = create_engine(spec)
     variants: Iterable[str] = getattr(engine, "variants", lambda: ())()
     pitch = bool(getattr(engine, "can_set_pitch", True))
-    return Catalog(engine.voices(), frozenset(variants), driver_name(spec), pitch)
+    return Catalog(engine.voices(), frozenset(variants), driver_name(spec), pitch, spec.name)
 
 
 def _catalog_child(conn: Connection, spec: EngineSpec) -> None:
@@ -178,8 +213,13 @@ _CATALOG_LOCK = threading.Lock()
 def catalog(engine: str | EngineSpec) -> Catalog:
     """The engine's voices and variants; pyttsx3 is asked in a spawned child process
     (once per process: stories made side by side share the answer)."""
+    spec = as_spec(engine)
+    if spec.name == PIPER:  # read from the models' files, anew: no engine needs starting
+        from audiobook.audio.engines.piper_voices import piper_catalog
+
+        return piper_catalog(spec.piper_voices)
     with _CATALOG_LOCK:
-        return _catalog(as_spec(engine))
+        return _catalog(spec)
 
 
 @functools.cache
@@ -223,5 +263,5 @@ def list_voices(engine: str | EngineSpec) -> tuple[EngineVoice, ...]:
 __all__ = [
     "DRIVER_NAME", "ENGINE_NAMES", "ESPEAK", "Catalog", "Engine", "EngineSpec", "EngineVoice",
     "as_spec", "catalog", "create_engine", "driver_name", "engine_identity", "installed_drivers",
-    "list_voices", "voice_exists",
+    "list_voices", "voice_exists", "voice_identity",
 ]
