@@ -389,3 +389,22 @@ def test_any_settings_file_gives_a_usable_model_or_a_reason(tmp_path: Path, data
         assert 8000 <= model.sample_rate <= 192000 and model.speakers >= 1
         assert len(model.voice_ids()) == model.speakers
         assert all(0 < x < 10 for x in (model.length_scale, model.noise_scale, model.noise_w))
+
+
+def test_a_long_sentence_is_given_to_piper_a_clause_at_a_time(joe: Path) -> None:
+    # Piper's memory grows with the longest sentence it speaks, so one of 900
+    # characters goes in clauses of at most PIECE_CHARS, with a short pause between.
+    from audiobook.audio.engines.piper import CLAUSE_GAP_S, PIECE_CHARS, PiperEngine, _spoken
+
+    clause = "and the rain went on over the fields and the river, "
+    sentence = ("It rained all week, " + clause * 17).rstrip(", ") + "."
+    assert len(sentence) > 3 * PIECE_CHARS
+    engine = PiperEngine((JOE,))
+    voice = engine._load(engine.models[0])
+    sentence_gap, clause_gap = np.zeros(5, np.int16), np.zeros(2, np.int16)
+    spoken = list(_spoken(voice, sentence + " It stopped.", None, sentence_gap, clause_gap))
+    gaps = [len(gap) for _, gap in spoken]
+    assert gaps.count(2) >= 3 and gaps[-2:] == [5, 5], gaps
+    longest = max(len(chunk.audio_int16_array) for chunk, _ in spoken) / 22050
+    assert longest < PIECE_CHARS / 15, longest  # far below the whole sentence's 50 s
+    assert CLAUSE_GAP_S < SENTENCE_GAP_S

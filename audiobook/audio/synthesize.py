@@ -2,9 +2,9 @@
 
 Clips are yielded in book order as soon as each is ready, with a bounded window of
 work in flight, so assembly overlaps synthesis and memory stays flat however long
-the book. The cache is content-addressed (engine identity with a Piper model's hash, voice
-settings, text)
-and shared safely between runs: workers write a temporary file and rename it.
+the book. The cache is content-addressed (engine identity, with a Piper model's hash;
+voice settings; text) and shared safely between runs: workers write a temporary file
+and rename it.
 
 The worker pool is our own rather than ``concurrent.futures``: the parent hands
 each worker one clip at a time, so it knows which clip a dead worker was speaking
@@ -109,7 +109,7 @@ def synthesize(
                     stats.hits += 1
                 ahead.append((utterance, key, path, pool))
             utterance, key, path, pool = ahead.popleft()
-            pool.wait(key)
+            pool.wait(key, [other for other in pools.values() if other is not pool])
             if on_clip is not None:
                 on_clip(done, total)
             yield Clip(utterance, path)

@@ -36,6 +36,11 @@ START_TIMEOUT_S = 120.0
 """Longest a worker may take to start its engine."""
 
 
+OTHERS_POLL_S = 0.02
+"""While waiting on one engine's clip, how often the other engines' workers are
+looked at, so that they are handed more clips as they finish."""
+
+
 @dataclass
 class SynthesisStats:
     """What one ``synthesize`` run did; filled in as clips are yielded."""
@@ -188,12 +193,15 @@ class Pool:
         self.queue.append(job)
         self._dispatch()
 
-    def wait(self, key: str) -> None:
-        """Return once the clip ``key`` is in the cache; raise if it cannot be made."""
+    def wait(self, key: str, others: Sequence[Pool] = ()) -> None:
+        """Return once the clip ``key`` is in the cache; raise if it cannot be made.
+        Meanwhile the ``others`` pools (other engines') collect and hand out clips too."""
         while (job := self.jobs.get(key)) is not None:
             if job.error is not None:
                 raise job.error
-            self._step()
+            self._step(OTHERS_POLL_S if others else math.inf)
+            for pool in others:
+                pool._step(0.0)
 
     def _start_worker(self) -> None:
         context = multiprocessing.get_context("spawn")
@@ -230,12 +238,13 @@ class Pool:
     def _busy(self) -> int:
         return sum(1 for worker in self.workers if worker.job is not None)
 
-    def _step(self) -> None:
+    def _step(self, longest: float = math.inf) -> None:
+        """Wait up to ``longest`` seconds for a worker to finish, start, die or hang."""
         waiting = [w for w in self.workers if w.job is not None or not w.ready]
         if not waiting:
             self._dispatch()
             return
-        timeout = max(0.0, min(w.deadline for w in waiting) - time.monotonic())
+        timeout = min(longest, max(0.0, min(w.deadline for w in waiting) - time.monotonic()))
         handles: list[Any] = [w.conn for w in waiting] + [w.process.sentinel for w in waiting]
         ready = set(wait(handles, timeout))
         for worker in waiting:

@@ -20,7 +20,8 @@ class VoiceProfile:
     and may name an engine voice per pyttsx3 driver (``voices``). ``voice`` is the
     engine voice id this profile speaks with on the engine in use: the one named for
     its driver, or one chosen from the installed voices by ``voices.resolve``
-    (on espeak-ng a voice and variant such as ``en-us+m3``). ``rate`` is words per
+    (on espeak-ng a voice and variant such as ``en-us+m3``; on Piper a model, and a
+    speaker of a model with several: ``en_US-libritts_r-medium:12``). ``rate`` is words per
     minute; ``pitch`` is 0-100 (espeak's scale, 50 is the voice's own; drivers that
     cannot set pitch ignore it); ``volume`` is 0.0-1.0.
     """
