@@ -402,7 +402,8 @@ def test_a_long_sentence_is_given_to_piper_a_clause_at_a_time(joe: Path) -> None
     engine = PiperEngine((JOE,))
     voice = engine._load(engine.models[0])
     sentence_gap, clause_gap = np.zeros(5, np.int16), np.zeros(2, np.int16)
-    spoken = list(_spoken(voice, sentence + " It stopped.", None, sentence_gap, clause_gap))
+    text = sentence + " It stopped."
+    spoken = list(_spoken(voice, text, None, PIECE_CHARS, sentence_gap, clause_gap))
     gaps = [len(gap) for _, gap in spoken]
     assert gaps.count(2) >= 3 and gaps[-2:] == [5, 5], gaps
     longest = max(len(chunk.audio_int16_array) for chunk, _ in spoken) / 22050

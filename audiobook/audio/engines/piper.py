@@ -38,9 +38,9 @@ from audiobook.config import SAMPLE_RATE
 from audiobook.errors import EngineError
 from audiobook.models import PIPER, EngineVoice, VoiceProfile
 
-REVISION = 2
+REVISION = 3
 """Raised whenever our way of driving Piper changes what it writes, so clips made the
-old way are not reused (2: long sentences are spoken in clauses)."""
+old way are not reused (3: long sentences are spoken in clauses)."""
 
 REFERENCE_RATE = 175
 """The words a minute a profile's rate means at Piper's own pace (``length_scale``
@@ -59,12 +59,13 @@ and yields it without the pause espeak-ng leaves at a full stop."""
 CLAUSE_GAP_S = 0.12
 """Silence where a long sentence was cut at a clause mark (see ``PIECE_CHARS``)."""
 
-PIECE_CHARS = 250
-"""Longest text given to Piper at once. A worker's memory grows with the longest
-sentence it speaks, about 140 MB and 20 MB per second of its audio (measured on
-en_US-joe-medium: 312 MB for 9 s, 801 MB for 33 s; a 45-second sentence of Pride and
-Prejudice took a worker past 1 GB), so longer sentences are spoken a clause at a
-time: 250 characters are at most about 14 s of speech, some 430 MB."""
+PIECE_CHARS = 180
+"""Longest text given to Piper at once at its own pace (``length_scale`` 1.0; at
+other speeds the limit is this divided by ``length_scale``). A worker's memory grows
+with the audio of the longest sentence it speaks, about 140 MB and 20 MB per second
+(measured on en_US-joe-medium: 312 MB for 9 s, 801 MB for 33 s), and onnxruntime's
+memory arena keeps what it once took, so longer sentences are spoken a clause at a
+time: 180 characters are about 10 s of speech."""
 
 _ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]*\s*$")
 
@@ -142,7 +143,9 @@ class PiperEngine:
             wav.setsampwidth(2)
             wav.setframerate(SAMPLE_RATE)
             gap = None
-            for chunk, gap_after in _spoken(voice, text, config, sentence_gap, clause_gap):
+            limit = max(40, round(PIECE_CHARS / length))
+            spoken = _spoken(voice, text, config, limit, sentence_gap, clause_gap)
+            for chunk, gap_after in spoken:
                 if gap is not None:
                     wav.writeframes(resample(gap, False))
                 gap = gap_after
@@ -157,12 +160,13 @@ class PiperEngine:
 
 
 def _spoken(
-    voice: Any, text: str, config: Any, sentence_gap: np.ndarray, clause_gap: np.ndarray
+    voice: Any, text: str, config: Any, limit: int, sentence_gap: np.ndarray,
+    clause_gap: np.ndarray,
 ) -> Iterator[tuple[Any, np.ndarray]]:
     """Piper's audio for ``text``, sentence by sentence as it is made, each with the
     silence to put after it if more follows: long sentences are given to Piper in
-    pieces of at most ``PIECE_CHARS``, cut at clause marks where they can be."""
-    for piece in split_text(text, PIECE_CHARS):
+    pieces of at most ``limit`` characters, cut at clause marks where they can be."""
+    for piece in split_text(text, limit):
         previous = None
         for chunk in voice.synthesize(piece, config):
             if previous is not None:
