@@ -349,25 +349,19 @@ def test_sentences_stream_in_with_a_pause_and_other_rates_are_resampled(
     settings["audio"]["sample_rate"] = 16000
     (slow / f"{MODEL}.onnx.json").write_text(json.dumps(settings))
     (slow / f"{MODEL}.onnx").symlink_to(JOE / f"{MODEL}.onnx")
-    text = "The lantern swayed. Nobody said a word until the bridge came into view."
+    sentence = "Nobody said a word until the bridge came into view."
     profile = VoiceProfile("n", MODEL, engine=PIPER, variation=0.0)
     made = {}
-    for name, folder in (("native", JOE), ("resampled", slow)):
+    for name, folder, text in (("native", JOE, "The lantern swayed. " + sentence),
+                               ("once", JOE, sentence), ("resampled", slow, sentence)):
         spec = EngineSpec(PIPER, piper_voices=(folder,))
         (clip,) = synthesize([Utterance(text, profile, None, 0, 0)], spec, tmp_path / name, 1)
         made[name] = load_clip(clip.path, SAMPLE_RATE).astype(np.int32)
-    ratio = len(made["resampled"]) / len(made["native"])
+    ratio = len(made["resampled"]) / len(made["once"])
+    print(f"resampled {ratio:.3f} times as long, {SAMPLE_RATE / 16000:.3f} wanted")
     assert abs(ratio - SAMPLE_RATE / 16000) < 0.08, ratio
-    # Between the two sentences: a pause of at least SENTENCE_GAP_S in 10 ms frames.
-    samples = made["native"]
-    frames = np.abs(samples[: len(samples) // 220 * 220]).reshape(-1, 220).max(axis=1)
-    quiet = frames < 300
-    longest = run_length = 0
-    start, end = np.flatnonzero(~quiet)[[0, -1]]
-    for is_quiet in quiet[start:end]:
-        run_length = run_length + 1 if is_quiet else 0
-        longest = max(longest, run_length)
-    assert longest * 0.01 >= SENTENCE_GAP_S * 0.9, longest
+    # Between the two sentences: a pause of at least SENTENCE_GAP_S.
+    assert longest_pauses(made["native"])[0] >= SENTENCE_GAP_S * 0.9
 
 
 @examples(max_examples=60, deadline=None,
@@ -391,21 +385,49 @@ def test_any_settings_file_gives_a_usable_model_or_a_reason(tmp_path: Path, data
         assert all(0 < x < 10 for x in (model.length_scale, model.noise_scale, model.noise_w))
 
 
-def test_a_long_sentence_is_given_to_piper_a_clause_at_a_time(joe: Path) -> None:
+def longest_pauses(samples: np.ndarray) -> list[float]:
+    """The lengths in seconds of the quiet runs (10 ms frames) inside speech, longest first."""
+    frames = np.abs(samples[: len(samples) // 220 * 220].astype(np.int32)).reshape(-1, 220)
+    quiet = frames.max(axis=1) < 300
+    loud = np.flatnonzero(~quiet)
+    runs, length = [], 0
+    for is_quiet in quiet[loud[0] : loud[-1] + 1]:
+        if is_quiet:
+            length += 1
+        elif length:
+            runs.append(length * 0.01)
+            length = 0
+    return sorted(runs, reverse=True)
+
+
+def test_a_long_sentence_is_given_to_piper_a_clause_at_a_time(joe: Path, tmp_path: Path) -> None:
     # Piper's memory grows with the longest sentence it speaks, so one of 900
-    # characters goes in clauses of at most PIECE_CHARS, with a short pause between.
-    from audiobook.audio.engines.piper import CLAUSE_GAP_S, PIECE_CHARS, PiperEngine, _spoken
+    # characters goes in clauses of at most PIECE_CHARS (fewer when it speaks slower).
+    from audiobook.audio.engines.piper import CLAUSE_GAP_S, PIECE_CHARS, PiperEngine
+    from audiobook.audio.workers import speak_in_pieces
+
+    class Recording(PiperEngine):
+        """The real engine, noting each text the worker gives it."""
+
+        def __init__(self, folders: tuple[Path, ...]) -> None:
+            super().__init__(folders)
+            self.texts: list[str] = []
+
+        def synthesize(self, text: str, profile: VoiceProfile, out: Path) -> None:
+            self.texts.append(text)
+            super().synthesize(text, profile, out)
 
     clause = "and the rain went on over the fields and the river, "
     sentence = ("It rained all week, " + clause * 17).rstrip(", ") + "."
-    assert len(sentence) > 3 * PIECE_CHARS
-    engine = PiperEngine((JOE,))
-    voice = engine._load(engine.models[0])
-    sentence_gap, clause_gap = np.zeros(5, np.int16), np.zeros(2, np.int16)
-    text = sentence + " It stopped."
-    spoken = list(_spoken(voice, text, None, PIECE_CHARS, sentence_gap, clause_gap))
-    gaps = [len(gap) for _, gap in spoken]
-    assert gaps.count(2) >= 3 and gaps[-2:] == [5, 5], gaps
-    longest = max(len(chunk.audio_int16_array) for chunk, _ in spoken) / 22050
-    assert longest < PIECE_CHARS / 15, longest  # far below the whole sentence's 50 s
-    assert CLAUSE_GAP_S < SENTENCE_GAP_S
+    engine = Recording((JOE,))
+    profile = VoiceProfile("n", MODEL, engine=PIPER)
+    assert engine.piece_chars(profile) == PIECE_CHARS
+    assert engine.piece_chars(replace(profile, rate=125)) < PIECE_CHARS
+    speak_in_pieces(engine, sentence, profile, tmp_path / "clip.wav")
+    assert "".join(engine.texts) == sentence
+    assert len(engine.texts) >= 5 and max(map(len, engine.texts)) <= PIECE_CHARS
+    assert all(text.endswith(", ") for text in engine.texts[:-1])
+    assert engine.pause_after(engine.texts[0]) == round(CLAUSE_GAP_S * SAMPLE_RATE)
+    assert engine.pause_after("It stopped. ") == round(SENTENCE_GAP_S * SAMPLE_RATE)
+    seconds = len(load_clip(tmp_path / "clip.wav", SAMPLE_RATE)) / SAMPLE_RATE
+    assert 35 < seconds < 65, seconds  # the whole sentence, spoken at once, is about 50 s

@@ -107,15 +107,21 @@ def _synthesize_in_worker(text: str, profile: VoiceProfile, out: str) -> None:
 
 def speak_in_pieces(engine: Engine, text: str, profile: VoiceProfile, out: Path) -> None:
     """Text longer than ``MAX_CLIP_CHARS`` is spoken in pieces (about 20,000 characters
-    in one call crash espeak-ng) and their samples joined into one clip."""
-    pieces = split_text(text)
+    in one call crash espeak-ng) and their samples joined into one clip. An engine
+    may ask for smaller pieces (``piece_chars(profile)``) and for a pause after each
+    (``pause_after(piece)``, in samples), as Piper does to bound its memory."""
+    limit = min(MAX_CLIP_CHARS, getattr(engine, "piece_chars", lambda _: MAX_CLIP_CHARS)(profile))
+    pieces = split_text(text, max(1, limit))
     if len(pieces) == 1:
         engine.synthesize(text, profile, out)
         return
+    pause_after = getattr(engine, "pause_after", lambda _: 0)
     piece_path = out.with_name(out.name + ".piece.wav")
     pcm = []
     try:
-        for piece in pieces:
+        for index, piece in enumerate(pieces):
+            if index:
+                pcm.append(bytes(2 * pause_after(pieces[index - 1])))
             engine.synthesize(piece, profile, piece_path)
             with wave.open(str(piece_path), "rb") as part:
                 pcm.append(part.readframes(part.getnframes()))

@@ -18,7 +18,6 @@ import json
 import logging
 import re
 import wave
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,6 @@ from audiobook.audio.engines.piper_voices import (
     installed,
     piper_catalog,
 )
-from audiobook.casting.plan import split_text
 from audiobook.config import SAMPLE_RATE
 from audiobook.errors import EngineError
 from audiobook.models import PIPER, EngineVoice, VoiceProfile
@@ -125,7 +123,20 @@ class PiperEngine:
         self.loaded[model.path] = voice
         return voice
 
+    def piece_chars(self, profile: VoiceProfile) -> int:
+        """The longest text to give Piper at once for ``profile`` (``PIECE_CHARS`` at
+        the model's own pace): the synthesis worker cuts longer text at clause marks."""
+        model, _ = find_voice(self.folders, profile.voice, self.models)
+        return max(40, round(PIECE_CHARS / scales(profile, model)[0]))
+
+    def pause_after(self, piece: str) -> int:
+        """Samples of silence after ``piece`` where the worker cut the text there."""
+        gap = SENTENCE_GAP_S if _ENDS_SENTENCE.search(piece) else CLAUSE_GAP_S
+        return round(gap * SAMPLE_RATE)
+
     def synthesize(self, text: str, profile: VoiceProfile, out: Path) -> None:
+        """Speak ``text`` into ``out``, sentence by sentence as Piper makes them, with
+        ``SENTENCE_GAP_S`` between sentences."""
         from piper.config import SynthesisConfig
 
         model, speaker = find_voice(self.folders, profile.voice, self.models)
@@ -136,19 +147,14 @@ class PiperEngine:
             volume=profile.volume,
         )  # fmt: skip
         resample = _resampler(model.sample_rate)
-        sentence_gap = np.zeros(round(SENTENCE_GAP_S * model.sample_rate), dtype=np.int16)
-        clause_gap = np.zeros(round(CLAUSE_GAP_S * model.sample_rate), dtype=np.int16)
+        gap = np.zeros(round(SENTENCE_GAP_S * model.sample_rate), dtype=np.int16)
         with wave.open(str(out), "wb") as wav:
             wav.setnchannels(1)
             wav.setsampwidth(2)
             wav.setframerate(SAMPLE_RATE)
-            gap = None
-            limit = max(40, round(PIECE_CHARS / length))
-            spoken = _spoken(voice, text, config, limit, sentence_gap, clause_gap)
-            for chunk, gap_after in spoken:
-                if gap is not None:
+            for index, chunk in enumerate(voice.synthesize(text, config)):
+                if index:
                     wav.writeframes(resample(gap, False))
-                gap = gap_after
                 samples = np.asarray(chunk.audio_int16_array, dtype=np.int16)
                 if chunk.sample_channels != 1 or chunk.sample_rate != model.sample_rate:
                     raise EngineError(
@@ -157,23 +163,6 @@ class PiperEngine:
                     )
                 wav.writeframes(resample(samples, False))
             wav.writeframes(resample(np.zeros(0, dtype=np.int16), True))
-
-
-def _spoken(
-    voice: Any, text: str, config: Any, limit: int, sentence_gap: np.ndarray,
-    clause_gap: np.ndarray,
-) -> Iterator[tuple[Any, np.ndarray]]:
-    """Piper's audio for ``text``, sentence by sentence as it is made, each with the
-    silence to put after it if more follows: long sentences are given to Piper in
-    pieces of at most ``limit`` characters, cut at clause marks where they can be."""
-    for piece in split_text(text, limit):
-        previous = None
-        for chunk in voice.synthesize(piece, config):
-            if previous is not None:
-                yield previous, sentence_gap
-            previous = chunk
-        if previous is not None:
-            yield previous, sentence_gap if _ENDS_SENTENCE.search(piece) else clause_gap
 
 
 def _resampler(rate: int) -> Any:
