@@ -6,11 +6,13 @@ Dask (the ``cluster`` extra) is imported only when a cluster is asked for.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+from collections.abc import Collection
 from typing import Any
 
-from audiobook.audio.remote import RemoteEncoder, RemoteStats
+from audiobook.audio.remote import APART, RemoteEncoder, RemoteStats
 from audiobook.config import Config
 from audiobook.errors import ConfigError
 
@@ -62,17 +64,30 @@ def local_client(workers: int) -> Any:
 
     # The workers' statistical profiler samples every thread's stack every 10 ms, a
     # cost each clip pays; a local cluster runs without it. The dashboard takes a free
-    # port, not 8787, which another run may hold.
+    # port, not 8787, which another run may hold. Dask's own log lines (a task that
+    # failed, with its traceback; the others cancelled) are not for the user: the
+    # failure reaches them as one line of ours.
     dask.config.set({"distributed.worker.profile.enabled": False})
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=":0")
+                           dashboard_address=":0", silence_logs=logging.CRITICAL)
     return Client(cluster)
 
 
-def remote_for(config: Config, stats: RemoteStats) -> RemoteEncoder | None:
-    """What makes the book's pieces on the cluster ``config`` names, if it names one."""
+def remote_for(
+    config: Config, stats: RemoteStats, engines: Collection[str] = ()
+) -> RemoteEncoder | None:
+    """What makes the book's pieces on the cluster ``config`` names, if it names one.
+    ``engines`` are the engines the book's profiles speak with: a cluster worker runs
+    one of those that embed espeak-ng, so a book may not need two of them."""
     if not config.cluster:
         return None
+    apart = sorted(set(engines) & APART)
+    if len(apart) > 1:
+        raise ConfigError(
+            f"--cluster cannot mix the {' and '.join(apart)} engines (a cluster worker runs "
+            "only one of them); give every voice profile the same engine, or make this book "
+            "without --cluster."
+        )
     from audiobook.pipeline import engine_spec
 
     cache = str(config.cluster_cache) if config.cluster_cache else None

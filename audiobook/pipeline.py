@@ -280,7 +280,7 @@ def generate(
     audio = assemble(
         utterances, titles, source, _pieces_dir(config), config.audio, config.pauses,
         encoders=config.worker_count(), progress=progress,
-        remote=cluster.remote_for(config, remote_stats),
+        remote=cluster.remote_for(config, remote_stats, {u.profile.engine for u in utterances}),
     )  # fmt: skip
     mp3, vtt = _export(audio, script, config, mp3, vtt)
     timeline = audio.timeline

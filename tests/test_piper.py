@@ -305,6 +305,21 @@ def test_a_mixed_cast_speaks_each_engine_in_its_own_workers_at_one_loudness(
     assert abs(narrator - characters) < 1.5, (narrator, characters)
 
 
+def test_a_cluster_refuses_a_cast_that_mixes_engines_in_one_line(
+    joe: Path, tmp_path: Path
+) -> None:
+    voices = voices_with(tmp_path, "narrator", 'engine = "piper"')
+    out = tmp_path / "out"
+    line = one_line_error(run("generate", str(SEED0), "-o", str(out), "--voices", str(voices),
+                              "--cluster", "local:1", "--cache", str(tmp_path / "c")))  # fmt: skip
+    assert line == (
+        "audiobook: error: --cluster cannot mix the piper and pyttsx3 engines (a cluster "
+        "worker runs only one of them); give every voice profile the same engine, or make "
+        "this book without --cluster."
+    )
+    assert not out.exists() or not list(out.glob("*.mp3"))
+
+
 def test_the_model_file_is_part_of_the_cache_key(joe: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     copy.mkdir()

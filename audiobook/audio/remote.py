@@ -38,7 +38,7 @@ HUNG_EXIT = 70
 
 _engines: dict[EngineSpec, Engine] = {}
 _engine_lock = threading.Lock()
-_APART = {"pyttsx3", "piper"}
+APART = frozenset({"pyttsx3", "piper"})
 """Engines that each embed espeak-ng: one process can run only one of them."""
 
 
@@ -46,8 +46,8 @@ def _worker_engine(spec: EngineSpec) -> Engine:
     """The worker process's engine for ``spec``, made on its first task."""
     with _engine_lock:
         if spec not in _engines:
-            running = {s.name for s in _engines} & _APART
-            if spec.name in _APART and running - {spec.name}:
+            running = {s.name for s in _engines} & APART
+            if spec.name in APART and running - {spec.name}:
                 raise EngineError(
                     f"This cluster worker already runs the {running.pop()} engine, and the "
                     f"{spec.name} engine cannot share its process; restart the workers, and "
