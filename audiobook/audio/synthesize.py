@@ -14,6 +14,7 @@ killed, not waited for), and can stop every worker at once on Ctrl-C.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections import deque
@@ -82,11 +83,13 @@ def synthesize(
     stats = stats if stats is not None else SynthesisStats()
     per_clip = CLIP_TIMEOUT_S if timeout_s is None else timeout_s
     pools: dict[EngineSpec, Pool] = {}
+    closing = contextlib.ExitStack()  # every pool is closed, even if closing one fails
 
     def pool_for(utterance: Utterance) -> Pool:
         own = spec.using(utterance.profile.engine)
         if own not in pools:
-            pools[own] = Pool(own, jobs, stats, chapter_titles, per_clip)
+            pools[own] = pool = Pool(own, jobs, stats, chapter_titles, per_clip)
+            closing.callback(lambda: pool.close(kill=not finished))
         return pools[own]
 
     ahead: deque[tuple[Utterance, str, Path, Pool]] = deque()
@@ -115,8 +118,7 @@ def synthesize(
             yield Clip(utterance, path)
         finished = True
     finally:
-        for pool in pools.values():
-            pool.close(kill=not finished)
+        closing.close()
 
 
 @dataclass

@@ -221,28 +221,27 @@ def _spread_rates(resolved: dict[str, VoiceProfile], vary: bool = False) -> None
         if profile.role != "narrator":
             groups.setdefault(profile.voice, []).append(name)
     for names in groups.values():
-        if len(names) < 2:
-            continue
         names.sort(key=lambda n: (resolved[n].rate, n))
         middle = sorted(resolved[n].rate for n in names)[len(names) // 2]
-        for i, name in enumerate(names):
+        for i, name in enumerate(names if len(names) > 1 else ()):
             rate = middle * RATE_STEP ** (i - (len(names) - 1) / 2)
             rate = min(max(rate, middle / RATE_SPAN, 80), middle * RATE_SPAN, 450)
             resolved[name] = replace(resolved[name], rate=round(rate))
-        if vary:
+        if vary:  # a lone character may still share the narrator's voice and rate
             _spread_variations(resolved, names)
 
 
 def _spread_variations(resolved: dict[str, VoiceProfile], names: list[str]) -> None:
-    """Give profiles that share one voice, in order, the first variation that no other
-    profile of that voice and rate has (the narrator's included)."""
+    """Give profiles that share one voice, in order, their own variation if no other
+    profile of that voice and rate has it (the narrator's included), else the first
+    of ``VARIATIONS`` that none has."""
     voice = resolved[names[0]].voice
     taken = {
         (p.rate, p.variation) for n, p in resolved.items() if n not in names and p.voice == voice
     }
     for i, name in enumerate(names):
         rate = resolved[name].rate
-        free = [v for v in VARIATIONS if (rate, v) not in taken]
+        free = [v for v in (resolved[name].variation, *VARIATIONS) if (rate, v) not in taken]
         variation = free[0] if free else VARIATIONS[i % len(VARIATIONS)]
         taken.add((rate, variation))
         resolved[name] = replace(resolved[name], variation=variation)

@@ -108,7 +108,9 @@ def print_voices(config: Config) -> None:
     out.print(f"[bold]Profiles[/], as they speak with {where}")
     for p in profiles.values():
         named = "" if p.named_voice(found.driver) else "  (chosen by language, gender, age)"
-        other = f" (its own engine: {p.engine})" if p.engine != found.engine else ""
+        other = ""
+        if p.engine != found.engine:
+            named, other = "", f" (its own engine: {p.engine})"
         settings = f"variation {p.variation:.2f}" if p.engine == PIPER else f"pitch {p.pitch:2d}"
         out.print(
             f"  {p.name:16} {p.gender.value:7} {p.age:6} {p.language:6} {p.role:9} "

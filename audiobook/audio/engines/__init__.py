@@ -147,10 +147,11 @@ def engine_identity(engine: str | EngineSpec) -> str:
         from audiobook.audio.engines.piper_voices import NEEDS_EXTRA
 
         try:
-            versions = [metadata.version(name) for name in ("piper-tts", "onnxruntime")]
+            piper, onnx, soxr = (metadata.version(name) for name in ("piper-tts", "onnxruntime",
+                                                                      "soxr"))  # fmt: skip
         except metadata.PackageNotFoundError:
             raise EngineError(NEEDS_EXTRA) from None
-        return f"piper-tts-{versions[0]}+onnxruntime-{versions[1]}+audiobook-{REVISION}"
+        return f"piper-tts-{piper}+onnxruntime-{onnx}+soxr-{soxr}+audiobook-{REVISION}"
     try:
         pyttsx3_version = metadata.version("pyttsx3")
     except metadata.PackageNotFoundError as exc:
@@ -182,8 +183,17 @@ def voice_identity(engine: str | EngineSpec, profile: VoiceProfile) -> str:
     return identity
 
 
-@functools.lru_cache(maxsize=256)
 def _piper_model(folders: tuple[Path, ...], voice_id: str) -> Path:
+    """The model file of a Piper voice, looked for once while it stays where it was."""
+    path = _find_piper_model(folders, voice_id)
+    if not path.is_file():  # moved or deleted since: look again
+        _find_piper_model.cache_clear()
+        path = _find_piper_model(folders, voice_id)
+    return path
+
+
+@functools.lru_cache(maxsize=256)
+def _find_piper_model(folders: tuple[Path, ...], voice_id: str) -> Path:
     from audiobook.audio.engines.piper_voices import find_voice
 
     return find_voice(folders, voice_id)[0].path

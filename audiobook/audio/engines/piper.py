@@ -88,16 +88,24 @@ class PiperEngine:
             raise EngineError(NEEDS_EXTRA)
         # Piper and onnxruntime report to the log and stderr; the user's terminal is
         # for the tool's own lines, and a problem reaches it as an EngineError.
-        logging.getLogger("piper").setLevel(logging.ERROR)
+        logging.getLogger("piper").setLevel(logging.CRITICAL)
         self.folders = folders
         self.models = find_models(folders)
-        self.loaded: dict[Path, Any] = {}
+        self.loaded: dict[tuple[Path, int, int], Any] = {}
+        """Models loaded, by file and its size and time (a model replaced is new)."""
 
     def voices(self) -> tuple[EngineVoice, ...]:
         return piper_catalog(self.folders).voices
 
     def _load(self, model: PiperModel) -> Any:
-        voice = self.loaded.get(model.path)
+        try:
+            status = model.path.stat()
+        except OSError as exc:
+            raise EngineError(
+                f"The Piper voice {model.path} cannot be read ({exc.strerror})."
+            ) from None
+        key = (model.path, status.st_size, status.st_mtime_ns)
+        voice = self.loaded.get(key)
         if voice is not None:
             return voice
         import onnxruntime
@@ -107,7 +115,8 @@ class PiperEngine:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
-        options.log_severity_level = 3
+        options.log_severity_level = 4  # fatal only: problems come back as exceptions
+        onnxruntime.set_default_logger_severity(4)
         try:
             settings = PiperConfig.from_dict(json.loads(model.config_path.read_bytes()))
             session = onnxruntime.InferenceSession(
@@ -120,7 +129,7 @@ class PiperEngine:
                 f"fetch it again with {download_command(model.path.parent, model.name)}"
             ) from None
         voice = PiperVoice(session=session, config=settings)
-        self.loaded[model.path] = voice
+        self.loaded[key] = voice
         return voice
 
     def piece_chars(self, profile: VoiceProfile) -> int:

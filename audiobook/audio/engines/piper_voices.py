@@ -97,11 +97,26 @@ def search_path(given: tuple[Path, ...] = ()) -> tuple[Path, ...]:
     (``--piper-voices``, each of which must exist), ``AUDIOBOOK_PIPER_VOICES``, then
     the platform's data folder."""
     for folder in given:
-        if not folder.is_dir():
+        if not _is_folder(folder):
             raise EngineError(f"--piper-voices {folder}: no such folder.")
     listed = os.environ.get(ENV_VARIABLE, "")
     found = [*given, *(Path(p) for p in listed.split(os.pathsep) if p.strip()), data_folder()]
-    return tuple(dict.fromkeys(path.expanduser().absolute() for path in found))
+    return tuple(dict.fromkeys(_absolute(path) for path in found))
+
+
+def _absolute(path: Path) -> Path:
+    try:
+        return path.expanduser().absolute()
+    except RuntimeError:  # "~user" of no such user, or no home folder
+        return path.absolute()
+
+
+def _is_folder(path: Path) -> bool:
+    """Whether ``path`` is a folder this process can look into."""
+    try:
+        return path.is_dir() and os.access(path, os.R_OK | os.X_OK)
+    except OSError:
+        return False
 
 
 def _language(settings: dict[str, Any], name: str) -> str:
@@ -133,6 +148,9 @@ def read_model(path: Path) -> PiperModel:
     that cannot be used says why in ``problem``."""
     name = path.name[: -len(".onnx")]
     model = PiperModel(name, path)
+    if not VOICE_ID.fullmatch(name) or ":" in name:
+        problem = "its name is not a Piper voice's (letters, digits, '_', '.', '-' and '+')"
+        return PiperModel(name, path, problem=problem)
     config = model.config_path
     try:
         if config.stat().st_size > MAX_CONFIG_BYTES:
@@ -179,9 +197,9 @@ def find_models(folders: tuple[Path, ...]) -> tuple[PiperModel, ...]:
     folders are not followed), by name; where two share a name, the first folder's."""
     found: dict[str, PiperModel] = {}
     for folder in folders:
-        if not folder.is_dir():
+        if not _is_folder(folder):
             continue
-        for root, dirs, files in os.walk(folder):
+        for root, dirs, files in os.walk(folder):  # unreadable subfolders are skipped
             dirs.sort()
             for file in sorted(files):
                 if file.endswith(".onnx") and len(file) > len(".onnx"):
@@ -252,12 +270,14 @@ def find_voice(
 
 
 def model_hash(path: Path) -> str:
-    """The sha256 of a model file, read once per process while the file is unchanged."""
+    """The sha256 of a model file and of its settings beside it (``NAME.onnx.json``,
+    which also shape the audio), read once per process while the files are unchanged."""
+    config = path.with_name(path.name + ".json")
     try:
-        status = path.stat()
+        found = [(str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in (path, config)]
     except OSError as exc:
         raise EngineError(f"The Piper voice {path} cannot be read ({exc.strerror}).") from None
-    return _hash(str(path), status.st_size, status.st_mtime_ns)
+    return hashlib.sha256("".join(_hash(*f) for f in found).encode()).hexdigest()
 
 
 @functools.lru_cache(maxsize=64)
