@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import wave
 from dataclasses import replace
 from pathlib import Path
@@ -136,7 +137,8 @@ def test_voices_lists_the_models_found_and_how_to_get_more(joe: Path) -> None:
     assert lines[0] == "Piper voices found (1)"
     assert lines[1].split() == [MODEL, "en-US", "medium", "22050", "Hz", "1", "speaker"]
     assert lines[2].strip() == str(JOE / f"{MODEL}.onnx")
-    assert "-m piper.download_voices en_US-lessac-medium --download-dir" in result.stdout
+    command = f"  {sys.executable} -m piper.download_voices en_US-lessac-medium --download-dir "
+    assert command + str(Path(os.environ["XDG_DATA_HOME"]) / "audiobook" / "piper") in lines
     assert "Piper cannot set pitch: the profiles' pitch is not used." in result.stdout
     assert "speaks with en_US-joe-medium" in result.stdout
 
@@ -488,7 +490,6 @@ def test_the_terminal_shows_only_our_own_lines(joe: Path, tmp_path: Path) -> Non
     # Run as a real process: the synthesis workers write to the same stderr, and
     # neither Piper nor onnxruntime may print there.
     import subprocess
-    import sys
 
     story = tmp_path / "tiny.txt"
     story.write_text('The rain fell all night.\n\n"Come in," said Mara. "It is cold."\n')

@@ -88,9 +88,9 @@ def print_piper_models(config: Config) -> None:
         out.print(f"    {escape(str(m.path))}")
     out.print("Looked in: " + escape(", ".join(str(f) for f in folders)))
     out.print(
-        "Get more voices with Piper's own downloader (voices differ in licence: read each "
-        "voice's model card), for example:\n  "
-        + escape(download_command(config.piper_voices[0] if config.piper_voices else data_folder()))
+        "Get more voices with Piper's own downloader into the data folder, which is always "
+        "searched (voices differ in licence: read each voice's model card), for example:\n  "
+        + escape(download_command(data_folder()))
     )
 
 
