@@ -37,7 +37,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -48,7 +47,14 @@ from audiobook import cluster, tools  # noqa: E402
 from audiobook.audio.remote import RemoteEncoder, RemoteStats  # noqa: E402
 from audiobook.config import Config  # noqa: E402
 from audiobook.pipeline import Result, generate  # noqa: E402
-from benchmarks.speed import Sampler, _descendants, _stat, hms, texts  # noqa: E402
+from benchmarks.speed import (  # noqa: E402
+    Sampler,
+    _descendants,
+    _stat,
+    hms,
+    novel_and_work,
+    texts,
+)
 
 NAME = "bench"
 """The cluster name ``generate`` is given; its client is put in ``cluster._clients``."""
@@ -138,11 +144,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1,
                         help="Alternate (i) and (ii) this many times; the medians count.")
     args = parser.parse_args()
-    novel = args.pdnc / args.novel / "novel_text.txt"
-    if not novel.is_file():
-        sys.exit(f"{novel} not found; pass the PDNC folder.")
-    work = args.work or Path(tempfile.mkdtemp(prefix="audiobook-cluster-"))
-    work.mkdir(parents=True, exist_ok=True)
+    novel, work = novel_and_work(args, "audiobook-cluster-")
     story = texts(novel, work)["quarter"]
     words = len(story.read_text(encoding="utf-8").split())
 

@@ -451,6 +451,17 @@ def report(rows: list[dict], jobs: int) -> str:
     return "\n".join(lines)
 
 
+def novel_and_work(args: argparse.Namespace, prefix: str) -> tuple[Path, Path]:
+    """The novel's text file (``args.pdnc``, ``args.novel``) and the working folder
+    (``args.work``, else a new temporary one), or an exit naming what is missing."""
+    novel = args.pdnc / args.novel / "novel_text.txt"
+    if not novel.is_file():
+        sys.exit(f"{novel} not found; pass the PDNC folder.")
+    work = args.work or Path(tempfile.mkdtemp(prefix=prefix))
+    work.mkdir(parents=True, exist_ok=True)
+    return novel, work
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("pdnc", nargs="?", type=Path, default=ROOT.parent / "shared/data/pdnc")
@@ -464,11 +475,7 @@ def main() -> None:
                         help="piper: the quarter with Piper against the default engine.")
     parser.add_argument("--piper-voices", type=Path, help="Folder of Piper voices.")
     args = parser.parse_args()
-    novel = args.pdnc / args.novel / "novel_text.txt"
-    if not novel.is_file():
-        sys.exit(f"{novel} not found; pass the PDNC folder.")
-    work = args.work or Path(tempfile.mkdtemp(prefix="audiobook-speed-"))
-    work.mkdir(parents=True, exist_ok=True)
+    novel, work = novel_and_work(args, "audiobook-speed-")
     if args.engine != "pyttsx3":
         voices = piper_voices_folder(args.piper_voices)
         quarter = texts(novel, work)["quarter"]

@@ -27,6 +27,7 @@ from audiobook.models import (
     ENGINE_NAMES,
     ESPEAK,
     PIPER,
+    PIPER_VOICE_ID,
     Catalog,
     EngineVoice,
     Gender,
@@ -38,8 +39,6 @@ PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 ESPEAK_VOICE = re.compile(r"[A-Za-z0-9_+./-]{1,100}")
 """espeak-ng reads a voice id as a file name: no '..', nothing but these."""
 LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
-PIPER_VOICE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,150}(?::\d{1,6})?")
-"""A Piper model's name, and a speaker id for a model with several."""
 
 ROLES = ("narrator", "character", "minor")
 AGES = ("child", "young", "adult", "old")
@@ -71,7 +70,7 @@ def _named_voices(fields: Fields) -> tuple[tuple[str, str], ...]:
         voice = named.string(driver, max_len=200)
         if driver == ESPEAK and (not ESPEAK_VOICE.fullmatch(voice) or ".." in voice):
             raise fields.fail("voice", f"is '{voice}', which is not an engine voice id")
-        if driver == PIPER and not PIPER_VOICE.fullmatch(voice):
+        if driver == PIPER and not PIPER_VOICE_ID.fullmatch(voice):
             raise named.fail(driver, f"is '{voice}'; name a Piper model such as "
                                      "en_US-joe-medium, or MODEL:N for its speaker N")  # fmt: skip
         if not voice.strip():
@@ -223,10 +222,11 @@ def _spread_rates(resolved: dict[str, VoiceProfile], vary: bool = False) -> None
     for names in groups.values():
         names.sort(key=lambda n: (resolved[n].rate, n))
         middle = sorted(resolved[n].rate for n in names)[len(names) // 2]
-        for i, name in enumerate(names if len(names) > 1 else ()):
-            rate = middle * RATE_STEP ** (i - (len(names) - 1) / 2)
-            rate = min(max(rate, middle / RATE_SPAN, 80), middle * RATE_SPAN, 450)
-            resolved[name] = replace(resolved[name], rate=round(rate))
+        if len(names) > 1:
+            for i, name in enumerate(names):
+                rate = middle * RATE_STEP ** (i - (len(names) - 1) / 2)
+                rate = min(max(rate, middle / RATE_SPAN, 80), middle * RATE_SPAN, 450)
+                resolved[name] = replace(resolved[name], rate=round(rate))
         if vary:  # a lone character may still share the narrator's voice and rate
             _spread_variations(resolved, names)
 

@@ -94,6 +94,11 @@ class Cast:
 ESPEAK = "espeak"
 #: The Piper engine; also its key in a profile's [voice] table.
 PIPER = "piper"
+#: A Piper voice id: a model's file name without ``.onnx``, and for a model with
+#: several speakers ``:N``, the speaker's id (``en_US-libritts_r-medium:12``).
+PIPER_VOICE_ID = re.compile(
+    r"(?P<model>[A-Za-z0-9][A-Za-z0-9_.+-]{0,150})(?::(?P<speaker>\d{1,6}))?"
+)
 #: The speech engines ``--engine`` and a profile's ``engine`` may name.
 ENGINE_NAMES = ("pyttsx3", PIPER, "fake")
 

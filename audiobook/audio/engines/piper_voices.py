@@ -18,7 +18,6 @@ import functools
 import hashlib
 import json
 import os
-import re
 import shlex
 import sys
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from audiobook.errors import EngineError
-from audiobook.models import PIPER, Catalog, EngineVoice
+from audiobook.models import PIPER, PIPER_VOICE_ID, Catalog, EngineVoice
 
 ENV_VARIABLE = "AUDIOBOOK_PIPER_VOICES"
 """Folders of Piper voices, separated as PATH is (``:`` on Linux and macOS)."""
@@ -36,8 +35,6 @@ NEEDS_EXTRA = (
     "pip install 'audiobook[piper]'."
 )
 
-VOICE_ID = re.compile(r"(?P<model>[A-Za-z0-9][A-Za-z0-9_.+-]{0,150})(?::(?P<speaker>\d{1,6}))?")
-"""A Piper voice id: the model's file name without ``.onnx``, and a speaker id."""
 
 SUPPORTED_PHONEMES = ("espeak", "text")
 """Phoneme types Piper handles with what it installs. Its Chinese voices fetch a
@@ -148,7 +145,7 @@ def read_model(path: Path) -> PiperModel:
     that cannot be used says why in ``problem``."""
     name = path.name[: -len(".onnx")]
     model = PiperModel(name, path)
-    if not VOICE_ID.fullmatch(name) or ":" in name:
+    if not PIPER_VOICE_ID.fullmatch(name) or ":" in name:
         problem = "its name is not a Piper voice's (letters, digits, '_', '.', '-' and '+')"
         return PiperModel(name, path, problem=problem)
     config = model.config_path
@@ -240,7 +237,7 @@ def piper_catalog(folders: tuple[Path, ...]) -> Catalog:
 
 def parse_voice(voice_id: str) -> tuple[str, int | None]:
     """(model name, speaker id or None) of a Piper voice id."""
-    match = VOICE_ID.fullmatch(voice_id)
+    match = PIPER_VOICE_ID.fullmatch(voice_id)
     if match is None:
         raise EngineError(f"{voice_id!r} is not a Piper voice (such as {EXAMPLE_VOICE}).")
     speaker = match["speaker"]
